@@ -1,0 +1,52 @@
+// ESLint flat config: typescript-eslint strict + type-checked rules, plus the import zones of
+// ../shared/CONVENTIONS.md (core stays platform-free; extension never loads compute runtimes).
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const platformBound = [
+  'vscode',
+  'fs',
+  'path',
+  'os',
+  'child_process',
+  'onnxruntime-web',
+  'onnxruntime-node',
+  '@tensorflow/tfjs-backend-cpu',
+  '@tensorflow/tfjs-backend-wasm',
+  '@tensorflow/tfjs-backend-webgpu',
+  '@tensorflow/tfjs-node',
+];
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', 'dist/**', 'dist-test/**', 'dist-bench/**', 'models/**', 'test/fixtures/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.strictTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: { projectService: { allowDefaultProject: ['eslint.config.mjs'] }, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      '@typescript-eslint/consistent-type-imports': 'error',
+      '@typescript-eslint/switch-exhaustiveness-check': 'error',
+      '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true, allowBoolean: true }],
+      '@typescript-eslint/no-non-null-assertion': 'off',
+    },
+  },
+  {
+    files: ['core/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: platformBound.map((name) => ({ name, message: 'core/ must stay platform-free (CONVENTIONS.md).' })),
+          patterns: [{ group: ['node:*'], message: 'core/ must stay platform-free: take bytes, not paths.' }],
+        },
+      ],
+      'no-restricted-globals': ['error', 'document', 'window', 'process'],
+    },
+  },
+  {
+    files: ['**/*.mjs'],
+    ...tseslint.configs.disableTypeChecked,
+  },
+);
