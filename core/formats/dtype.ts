@@ -7,19 +7,7 @@
 
 /** The dtypes of the safetensors format that this project reads (https://github.com/huggingface/safetensors). */
 export type SafetensorsDType =
-  | 'F64'
-  | 'F32'
-  | 'F16'
-  | 'BF16'
-  | 'I64'
-  | 'I32'
-  | 'I16'
-  | 'I8'
-  | 'U8'
-  | 'BOOL'
-  | 'U16'
-  | 'U32'
-  | 'U64';
+  'F64' | 'F32' | 'F16' | 'BF16' | 'I64' | 'I32' | 'I16' | 'I8' | 'U8' | 'BOOL' | 'U16' | 'U32' | 'U64';
 
 /** Bytes per element of each dtype. */
 export const DTYPE_SIZE: Readonly<Record<SafetensorsDType, number>> = Object.freeze({

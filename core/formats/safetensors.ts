@@ -64,9 +64,9 @@ export interface SafetensorsFile {
 }
 
 export interface ParseOptions {
-  source?: string;
+  source?: string | undefined;
   /** Largest header accepted, in bytes (default 100 MiB, the limit of the reference implementation). */
-  maxHeaderBytes?: number;
+  maxHeaderBytes?: number | undefined;
 }
 
 export const DEFAULT_MAX_HEADER_BYTES = 100 * 1024 * 1024;
@@ -115,7 +115,9 @@ function elementCountBig(shape: readonly number[]): bigint {
 export function elementCount(shape: readonly number[]): number {
   const count = elementCountBig(shape);
   if (count > BigInt(Number.MAX_SAFE_INTEGER)) {
-    throw new SafetensorsError(`shape [${shape.join(', ')}] has more elements than a JavaScript number counts exactly`);
+    throw new SafetensorsError(
+      `shape [${shape.join(', ')}] has more elements than a JavaScript number counts exactly`,
+    );
   }
   return Number(count);
 }
@@ -144,7 +146,11 @@ function parseMetadata(value: unknown, source: string | undefined): Readonly<Rec
   // The reference implementation treats a null __metadata__ like a missing one.
   if (value === null || value === undefined) return Object.freeze({});
   if (!isPlainObject(value)) {
-    return fail(source, `"${METADATA_KEY}" must be an object of strings, found ${shortJson(value)}`, NOT_SAFETENSORS);
+    return fail(
+      source,
+      `"${METADATA_KEY}" must be an object of strings, found ${shortJson(value)}`,
+      NOT_SAFETENSORS,
+    );
   }
   const entries: [string, string][] = [];
   for (const [key, item] of Object.entries(value)) {
@@ -165,6 +171,12 @@ function parseMetadata(value: unknown, source: string | undefined): Readonly<Rec
 export function parseSafetensors(bytes: Uint8Array, options: ParseOptions = {}): SafetensorsFile {
   const source = options.source;
   const maxHeaderBytes = options.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES;
+  if (!isNonNegativeSafeInteger(maxHeaderBytes)) {
+    throw new SafetensorsError(
+      `maxHeaderBytes must be a non-negative integer, got ${String(maxHeaderBytes)}`,
+      source,
+    );
+  }
   if (bytes.length < 8) {
     fail(
       source,
@@ -275,10 +287,16 @@ function parseEntry(
   return Object.freeze({ name, dtype, shape: cleanShape, begin: dataStart + begin, end: dataStart + end });
 }
 
-function checkOverlaps(tensors: ReadonlyMap<string, TensorEntry>, dataStart: number, source: string | undefined): void {
+function checkOverlaps(
+  tensors: ReadonlyMap<string, TensorEntry>,
+  dataStart: number,
+  source: string | undefined,
+): void {
   // Empty tensors occupy no bytes and cannot overlap anything. Gaps between tensors are accepted: the spec
   // asks writers to cover the data section fully, but a gap does not make any tensor unreadable.
-  const sorted = [...tensors.values()].filter((t) => t.end > t.begin).sort((a, b) => a.begin - b.begin || a.end - b.end);
+  const sorted = [...tensors.values()]
+    .filter((t) => t.end > t.begin)
+    .sort((a, b) => a.begin - b.begin || a.end - b.end);
   let furthest: TensorEntry | undefined;
   for (const tensor of sorted) {
     if (furthest !== undefined && tensor.begin < furthest.end) {
@@ -320,7 +338,11 @@ export function getTensor(file: SafetensorsFile, name: string): TensorEntry {
       names.length === 0
         ? 'the file has no tensors'
         : `the file has ${file.tensors.size} tensors, for example ${names.map((n) => `"${n}"`).join(', ')}`;
-    fail(file.source, `no tensor named "${name}" (${listing})`, 'Check the tensor name and the model architecture.');
+    fail(
+      file.source,
+      `no tensor named "${name}" (${listing})`,
+      'Check the tensor name and the model architecture.',
+    );
   }
   return entry;
 }
@@ -329,7 +351,8 @@ export function getTensor(file: SafetensorsFile, name: string): TensorEntry {
 const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 function swapBytesInPlace(bytes: Uint8Array, elementSize: number): void {
-  for (let i = 0; i + elementSize <= bytes.length; i += elementSize) bytes.subarray(i, i + elementSize).reverse();
+  for (let i = 0; i + elementSize <= bytes.length; i += elementSize)
+    bytes.subarray(i, i + elementSize).reverse();
 }
 
 /** The raw little-endian bytes of a tensor (a view into the file, not a copy), after checking the entry. */
@@ -422,7 +445,8 @@ export function readFloat32(file: SafetensorsFile, name: string): Float32Array {
       const max = BigInt(Number.MAX_SAFE_INTEGER);
       for (let i = 0; i < values.length; i++) {
         const v = values[i]!;
-        if (v > max || v < -max) int64OutOfRange(file, entry, i, v, 'a safe JavaScript integer (±(2^53 − 1))');
+        if (v > max || v < -max)
+          int64OutOfRange(file, entry, i, v, 'a safe JavaScript integer (±(2^53 − 1))');
         out[i] = Number(v);
       }
       return out;
@@ -441,7 +465,13 @@ export function readFloat32(file: SafetensorsFile, name: string): Float32Array {
   }
 }
 
-function int64OutOfRange(file: SafetensorsFile, entry: TensorEntry, index: number, value: bigint, range: string): never {
+function int64OutOfRange(
+  file: SafetensorsFile,
+  entry: TensorEntry,
+  index: number,
+  value: bigint,
+  range: string,
+): never {
   return fail(
     file.source,
     `tensor "${entry.name}" (${entry.dtype}): element ${index} is ${value}, outside ${range}`,
@@ -503,19 +533,31 @@ function writeError(problem: string, advice: string): never {
 }
 
 /** The integer at `index` of `data`, checked to be a whole number within [min, max]. */
-function integerAt(data: TensorToWrite['data'], index: number, name: string, min: bigint, max: bigint): bigint {
+function integerAt(
+  data: TensorToWrite['data'],
+  index: number,
+  name: string,
+  min: bigint,
+  max: bigint,
+): bigint {
   const raw = data[index]!;
   let value: bigint;
   if (typeof raw === 'bigint') {
     value = raw;
   } else {
     if (!Number.isSafeInteger(raw)) {
-      writeError(`tensor "${name}": element ${index} is ${raw}, not a safe integer`, 'Round the values first.');
+      writeError(
+        `tensor "${name}": element ${index} is ${raw}, not a safe integer`,
+        'Round the values first.',
+      );
     }
     value = BigInt(raw);
   }
   if (value < min || value > max) {
-    writeError(`tensor "${name}": element ${index} is ${value}, outside [${min}, ${max}]`, 'Use a wider dtype.');
+    writeError(
+      `tensor "${name}": element ${index} is ${value}, outside [${min}, ${max}]`,
+      'Use a wider dtype.',
+    );
   }
   return value;
 }
@@ -528,7 +570,10 @@ function encodeTensor(name: string, tensor: TensorToWrite): Uint8Array {
   let elementSize: number;
   const floatSource = (): ArrayLike<number> => {
     if (data instanceof BigInt64Array) {
-      writeError(`tensor "${name}": BigInt64Array data cannot be written as ${dtype}`, 'Use I64 or I32 for it.');
+      writeError(
+        `tensor "${name}": BigInt64Array data cannot be written as ${dtype}`,
+        'Use I64 or I32 for it.',
+      );
     }
     return data;
   };
@@ -550,7 +595,8 @@ function encodeTensor(name: string, tensor: TensorToWrite): Uint8Array {
         typed = data;
       } else {
         typed = new Int32Array(count);
-        for (let i = 0; i < count; i++) typed[i] = Number(integerAt(data, i, name, -2147483648n, 2147483647n));
+        for (let i = 0; i < count; i++)
+          typed[i] = Number(integerAt(data, i, name, -2147483648n, 2147483647n));
       }
       elementSize = 4;
       break;
@@ -604,7 +650,10 @@ export function serializeSafetensors(
     const tensor = tensors[name]!;
     const shape = [...tensor.shape];
     if (!shape.every(isNonNegativeSafeInteger)) {
-      writeError(`tensor "${name}": shape ${shortJson(shape)} is not a list of non-negative integers`, 'Fix the shape.');
+      writeError(
+        `tensor "${name}": shape ${shortJson(shape)} is not a list of non-negative integers`,
+        'Fix the shape.',
+      );
     }
     const count = elementCountBig(shape);
     if (count !== BigInt(tensor.data.length)) {

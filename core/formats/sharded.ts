@@ -36,7 +36,8 @@ export function parseShardIndex(json: unknown, source?: string): ShardIndex {
   const metadata = json.metadata ?? {};
   if (!isPlainObject(metadata)) return fail('"metadata" must be an object');
   const weightMapJson = json.weight_map;
-  if (!isPlainObject(weightMapJson)) return fail('"weight_map" must be an object of tensor name -> shard file name');
+  if (!isPlainObject(weightMapJson))
+    return fail('"weight_map" must be an object of tensor name -> shard file name');
   const weightMap = new Map<string, string>();
   for (const [tensor, shard] of Object.entries(weightMapJson)) {
     if (typeof shard !== 'string' || shard.length === 0) {

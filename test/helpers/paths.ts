@@ -30,6 +30,7 @@ export function readBytes(p: string): Uint8Array {
   return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 }
 
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- the caller names the fixture's shape
 export function readJson<T = unknown>(p: string): T {
   return JSON.parse(fs.readFileSync(p, 'utf8')) as T;
 }
