@@ -60,7 +60,9 @@ export function readModelDir(dir: string): ModelFiles {
   }
   const configPath = path.join(dir, 'config.json');
   if (!fs.existsSync(configPath)) {
-    throw new UserFileError(`${dir}: no config.json (a Hugging Face model folder has config.json and *.safetensors)`);
+    throw new UserFileError(
+      `${dir}: no config.json (a Hugging Face model folder has config.json and *.safetensors)`,
+    );
   }
   const rawConfig = readJsonFile(configPath);
   const config = parseModelConfig(rawConfig, configPath);
@@ -88,9 +90,12 @@ export function readModelDir(dir: string): ModelFiles {
 export function readAdapterDir(dir: string): PromptAdapter {
   const configPath = path.join(dir, 'adapter_config.json');
   const weightsPath = path.join(dir, 'adapter_model.safetensors');
-  if (!fs.existsSync(configPath)) throw new UserFileError(`${dir}: no adapter_config.json (is this a PEFT adapter folder?)`);
+  if (!fs.existsSync(configPath))
+    throw new UserFileError(`${dir}: no adapter_config.json (is this a PEFT adapter folder?)`);
   if (!fs.existsSync(weightsPath)) {
-    throw new UserFileError(`${dir}: no adapter_model.safetensors (adapter_model.bin is not read: save with safe_serialization)`);
+    throw new UserFileError(
+      `${dir}: no adapter_model.safetensors (adapter_model.bin is not read: save with safe_serialization)`,
+    );
   }
   const file = readSafetensorsFile(weightsPath);
   return loadPromptAdapter(

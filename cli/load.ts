@@ -44,7 +44,9 @@ export async function loadModel(location: string): Promise<LoadedModel> {
 
 export function requireTokenizer(loaded: LoadedModel): Tokenizer {
   if (loaded.tokenizer === undefined) {
-    throw new UserFileError(`${loaded.source}: no tokenizer.json, so text cannot be tokenized (give token ids instead)`);
+    throw new UserFileError(
+      `${loaded.source}: no tokenizer.json, so text cannot be tokenized (give token ids instead)`,
+    );
   }
   return loaded.tokenizer;
 }

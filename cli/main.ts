@@ -69,7 +69,12 @@ function numberFlag(value: string | undefined, flag: string, integer: boolean): 
 
 function parse<T extends Record<string, { type: 'string' | 'boolean' }>>(args: string[], options: T) {
   try {
-    return parseArgs({ args, options: { ...options, help: { type: 'boolean' } }, strict: true, allowPositionals: false });
+    return parseArgs({
+      args,
+      options: { ...options, help: { type: 'boolean' } },
+      strict: true,
+      allowPositionals: false,
+    });
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
@@ -84,7 +89,11 @@ function writeAtomic(file: string, bytes: Uint8Array): void {
   fs.renameSync(tmp, file);
 }
 
-async function withModel<T>(location: string, backend: NodeBackend, run: (m: LoadedModel) => Promise<T>): Promise<T> {
+async function withModel<T>(
+  location: string,
+  backend: NodeBackend,
+  run: (m: LoadedModel) => Promise<T>,
+): Promise<T> {
   await initBackend(backend);
   const loaded = await loadModel(location);
   try {
@@ -126,7 +135,8 @@ async function commandForward(args: string[]): Promise<void> {
     const out: Record<string, TensorToWrite> = {
       logits: { dtype: 'F32', shape: report.logits.shape, data: report.logits.data },
     };
-    if (report.loss !== undefined) out.loss = { dtype: 'F32', shape: [1], data: new Float32Array([report.loss]) };
+    if (report.loss !== undefined)
+      out.loss = { dtype: 'F32', shape: [1], data: new Float32Array([report.loss]) };
     if (report.promptGradient !== undefined) {
       out['grad.prompt_embeddings'] = {
         dtype: 'F32',
@@ -188,16 +198,22 @@ async function commandGenerate(args: string[]): Promise<void> {
     ...(seed === undefined ? {} : { seed }),
   };
   const runtime = values.runtime ?? 'tfjs';
-  if (runtime !== 'tfjs' && runtime !== 'onnx') throw new UsageError(`--runtime must be tfjs or onnx, got "${runtime}"`);
+  if (runtime !== 'tfjs' && runtime !== 'onnx')
+    throw new UsageError(`--runtime must be tfjs or onnx, got "${runtime}"`);
   const json = values.json === true;
   await withModel(modelDir, backendOf(values.backend), async (loaded) => {
     const tokenizer = requireTokenizer(loaded);
     const adapter = values.adapter === undefined ? undefined : loadAdapterFor(values.adapter, loaded.config);
     if (adapter !== undefined && adapter.config.taskType !== 'CAUSAL_LM') {
-      throw new UserFileError(`${values.adapter}: a ${adapter.config.taskType} adapter does not generate text (it classifies)`);
+      throw new UserFileError(
+        `${values.adapter}: a ${adapter.config.taskType} adapter does not generate text (it classifies)`,
+      );
     }
     const promptIds = tokenizer.encode(promptText);
-    const eos = [...loaded.config.eosTokenIds, ...(tokenizer.eosTokenId === undefined ? [] : [tokenizer.eosTokenId])];
+    const eos = [
+      ...loaded.config.eosTokenIds,
+      ...(tokenizer.eosTokenId === undefined ? [] : [tokenizer.eosTokenId]),
+    ];
     if (!json) process.stdout.write(promptText);
     const ids: number[] = [...promptIds];
     const onToken = (id: number): void => {
@@ -207,22 +223,44 @@ async function commandGenerate(args: string[]): Promise<void> {
     };
     let all: number[];
     if (runtime === 'onnx') {
-      all = await generateWithOnnx(modelDir, loaded, adapter, promptIds, maxNewTokens, sampling, eos[0], onToken);
+      all = await generateWithOnnx(
+        modelDir,
+        loaded,
+        adapter,
+        promptIds,
+        maxNewTokens,
+        sampling,
+        eos[0],
+        onToken,
+      );
     } else {
       const prompt =
         adapter === undefined
           ? undefined
-          : tf.tensor2d(adapter.promptEmbeddings.data, [...adapter.promptEmbeddings.shape] as [number, number]);
-      const cache = adapter === undefined || prompt === undefined ? undefined : PromptCache.build(loaded.model, promptInputOf(adapter, prompt));
+          : tf.tensor2d(adapter.promptEmbeddings.data, [...adapter.promptEmbeddings.shape] as [
+              number,
+              number,
+            ]);
+      const cache =
+        adapter === undefined || prompt === undefined
+          ? undefined
+          : PromptCache.build(loaded.model, promptInputOf(adapter, prompt));
       prompt?.dispose();
       try {
-        all = await generate(loaded.model, promptIds, cache, { maxNewTokens, sampling, eosTokenIds: eos, onToken });
+        all = await generate(loaded.model, promptIds, cache, {
+          maxNewTokens,
+          sampling,
+          eosTokenIds: eos,
+          onToken,
+        });
       } finally {
         cache?.dispose();
       }
     }
     if (json) {
-      process.stdout.write(JSON.stringify({ ids: all, text: tokenizer.decode(all, { skipSpecialTokens: true }) }) + '\n');
+      process.stdout.write(
+        JSON.stringify({ ids: all, text: tokenizer.decode(all, { skipSpecialTokens: true }) }) + '\n',
+      );
     } else {
       process.stdout.write('\n');
     }
@@ -309,7 +347,8 @@ export async function main(argv: string[]): Promise<number> {
   }
   const run = COMMANDS[command];
   try {
-    if (run === undefined) throw new UsageError(`unknown command "${command}" (commands: ${Object.keys(COMMANDS).join(', ')})`);
+    if (run === undefined)
+      throw new UsageError(`unknown command "${command}" (commands: ${Object.keys(COMMANDS).join(', ')})`);
     await run(rest);
     return 0;
   } catch (e) {
@@ -319,7 +358,8 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`Run 'prompt-adapter --help' for usage.\n`);
       return 2;
     }
-    if (process.env.PROMPT_ADAPTER_DEBUG === '1' && err.stack !== undefined) process.stderr.write(err.stack + '\n');
+    if (process.env.PROMPT_ADAPTER_DEBUG === '1' && err.stack !== undefined)
+      process.stderr.write(err.stack + '\n');
     return 1;
   }
 }

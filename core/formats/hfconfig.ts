@@ -81,7 +81,10 @@ class Reader {
       throw new ConfigError(`missing required field "${key}" (an integer)`, this.source);
     }
     if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) {
-      throw new ConfigError(`field "${key}" must be a non-negative integer, got ${JSON.stringify(v)}`, this.source);
+      throw new ConfigError(
+        `field "${key}" must be a non-negative integer, got ${JSON.stringify(v)}`,
+        this.source,
+      );
     }
     return v;
   }
@@ -120,7 +123,8 @@ class Reader {
     const v = this.json[key];
     if (v === undefined || v === null) return [];
     if (typeof v === 'number') return [this.int(key)];
-    if (Array.isArray(v) && v.every((x) => typeof x === 'number' && Number.isSafeInteger(x))) return v as number[];
+    if (Array.isArray(v) && v.every((x) => typeof x === 'number' && Number.isSafeInteger(x)))
+      return v as number[];
     throw new ConfigError(`field "${key}" must be an integer or a list of integers`, this.source);
   }
 }

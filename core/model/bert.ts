@@ -61,11 +61,17 @@ export class BertModel implements FrozenTransformer {
     const prefix = w.has('bert.embeddings.word_embeddings.weight') ? 'bert.' : '';
     const C = c.hiddenSize;
     const F = c.intermediateSize;
-    const ln = (name: string): [tf.Tensor1D, tf.Tensor1D] => [w.vector(`${name}.weight`, C), w.vector(`${name}.bias`, C)];
+    const ln = (name: string): [tf.Tensor1D, tf.Tensor1D] => [
+      w.vector(`${name}.weight`, C),
+      w.vector(`${name}.bias`, C),
+    ];
     const e = `${prefix}embeddings.`;
     this.embeddingMatrix = w.tensor(`${e}word_embeddings.weight`, [c.vocabSize, C]) as tf.Tensor2D;
     this.positionEmbeddings = w.tensor(`${e}position_embeddings.weight`, [c.maxPositions, C]) as tf.Tensor2D;
-    this.tokenTypeEmbeddings = w.tensor(`${e}token_type_embeddings.weight`, [c.typeVocabSize, C]) as tf.Tensor2D;
+    this.tokenTypeEmbeddings = w.tensor(`${e}token_type_embeddings.weight`, [
+      c.typeVocabSize,
+      C,
+    ]) as tf.Tensor2D;
     this.embeddingNorm = ln(`${e}LayerNorm`);
     for (let i = 0; i < c.numLayers; i++) {
       const p = `${prefix}encoder.layer.${i}.`;
@@ -84,7 +90,10 @@ export class BertModel implements FrozenTransformer {
       });
     }
     this.pooler = w.has(`${prefix}pooler.dense.weight`)
-      ? { weight: w.linearWeight(`${prefix}pooler.dense.weight`, C, C), bias: w.vector(`${prefix}pooler.dense.bias`, C) }
+      ? {
+          weight: w.linearWeight(`${prefix}pooler.dense.weight`, C, C),
+          bias: w.vector(`${prefix}pooler.dense.bias`, C),
+        }
       : undefined;
     this.classifierHead = w.has('classifier.weight')
       ? {
@@ -111,7 +120,9 @@ export class BertModel implements FrozenTransformer {
     const [batch, time] = words.shape;
     const pastLength = past?.[0]?.key.shape[2] ?? 0;
     if (pastLength + time > c.maxPositions) {
-      throw new ModelError(`sequence of ${pastLength + time} positions exceeds max_position_embeddings ${c.maxPositions}`);
+      throw new ModelError(
+        `sequence of ${pastLength + time} positions exceeds max_position_embeddings ${c.maxPositions}`,
+      );
     }
     const positions = positionIds(batch, time, pastLength, options.positionIds);
     const tokenType = tf.slice(this.tokenTypeEmbeddings, [0, 0], [1, c.hiddenSize]); // type 0 for every token

@@ -58,7 +58,10 @@ export class Gpt2Model implements FrozenTransformer {
     const prefix = w.has('transformer.wte.weight') ? 'transformer.' : '';
     const C = c.hiddenSize;
     const F = c.intermediateSize;
-    const ln = (name: string): [tf.Tensor1D, tf.Tensor1D] => [w.vector(`${name}.weight`, C), w.vector(`${name}.bias`, C)];
+    const ln = (name: string): [tf.Tensor1D, tf.Tensor1D] => [
+      w.vector(`${name}.weight`, C),
+      w.vector(`${name}.bias`, C),
+    ];
     this.embeddingMatrix = w.tensor(`${prefix}wte.weight`, [c.vocabSize, C]) as tf.Tensor2D;
     this.positionEmbeddings = w.tensor(`${prefix}wpe.weight`, [c.maxPositions, C]) as tf.Tensor2D;
     for (let i = 0; i < c.numLayers; i++) {
@@ -99,7 +102,9 @@ export class Gpt2Model implements FrozenTransformer {
     const [batch, time] = words.shape;
     const pastLength = past?.[0]?.key.shape[2] ?? 0;
     if (pastLength + time > c.maxPositions) {
-      throw new ModelError(`sequence of ${pastLength + time} positions exceeds n_positions ${c.maxPositions}`);
+      throw new ModelError(
+        `sequence of ${pastLength + time} positions exceeds n_positions ${c.maxPositions}`,
+      );
     }
     const positions = positionIds(batch, time, pastLength, options.positionIds);
     let h = tf.add(words, tf.gather(this.positionEmbeddings, positions)) as tf.Tensor3D; // (B, T, C)
@@ -139,7 +144,11 @@ export class Gpt2Model implements FrozenTransformer {
 
   lmLogits(hidden: tf.Tensor3D): tf.Tensor3D {
     const [batch, time, C] = hidden.shape;
-    return tf.reshape(tf.matMul(tf.reshape(hidden, [batch * time, C]), this.embeddingMatrix, false, true), [batch, time, -1]);
+    return tf.reshape(tf.matMul(tf.reshape(hidden, [batch * time, C]), this.embeddingMatrix, false, true), [
+      batch,
+      time,
+      -1,
+    ]);
   }
 
   pool(first: tf.Tensor2D): tf.Tensor2D {

@@ -121,7 +121,12 @@ export function mergeHeads(x: tf.Tensor4D): tf.Tensor3D {
 }
 
 /** Position ids (B, T): explicit ones, or offset + 0..T−1 for every row. */
-export function positionIds(batch: number, time: number, offset: number, explicit?: tf.Tensor2D): tf.Tensor2D {
+export function positionIds(
+  batch: number,
+  time: number,
+  offset: number,
+  explicit?: tf.Tensor2D,
+): tf.Tensor2D {
   if (explicit !== undefined) return tf.cast(explicit, 'int32');
   const ids = new Int32Array(batch * time);
   for (let b = 0; b < batch; b++) for (let t = 0; t < time; t++) ids[b * time + t] = offset + t;

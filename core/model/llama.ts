@@ -109,13 +109,16 @@ export class LlamaModel implements FrozenTransformer {
       const mlp = `${p}mlp.`;
       this.layers.push({
         inputNorm: w.vector(`${p}input_layernorm.weight`, C),
-        qkv: w.fusedLinearWeight([`${attn}q_proj.weight`, `${attn}k_proj.weight`, `${attn}v_proj.weight`], C, [
-          qDim,
-          kvDim,
-          kvDim,
-        ]),
+        qkv: w.fusedLinearWeight(
+          [`${attn}q_proj.weight`, `${attn}k_proj.weight`, `${attn}v_proj.weight`],
+          C,
+          [qDim, kvDim, kvDim],
+        ),
         qkvBias: c.qkvBias
-          ? w.fusedVector([`${attn}q_proj.bias`, `${attn}k_proj.bias`, `${attn}v_proj.bias`], [qDim, kvDim, kvDim])
+          ? w.fusedVector(
+              [`${attn}q_proj.bias`, `${attn}k_proj.bias`, `${attn}v_proj.bias`],
+              [qDim, kvDim, kvDim],
+            )
           : undefined,
         o: w.linearWeight(`${attn}o_proj.weight`, qDim, C),
         oBias: c.oBias ? w.vector(`${attn}o_proj.bias`, C) : undefined,
@@ -125,7 +128,10 @@ export class LlamaModel implements FrozenTransformer {
           c.intermediateSize,
         ]),
         gateUpBias: c.mlpBias
-          ? w.fusedVector([`${mlp}gate_proj.bias`, `${mlp}up_proj.bias`], [c.intermediateSize, c.intermediateSize])
+          ? w.fusedVector(
+              [`${mlp}gate_proj.bias`, `${mlp}up_proj.bias`],
+              [c.intermediateSize, c.intermediateSize],
+            )
           : undefined,
         down: w.linearWeight(`${mlp}down_proj.weight`, c.intermediateSize, C),
         downBias: c.mlpBias ? w.vector(`${mlp}down_proj.bias`, C) : undefined,
@@ -147,7 +153,8 @@ export class LlamaModel implements FrozenTransformer {
           ...(w.has('score.bias') ? { bias: w.vector('score.bias', c.numLabels) } : {}),
         }
       : undefined;
-    this.invFreq = c.rope === undefined ? undefined : w.keep(tf.tensor1d(ropeInverseFrequencies(c.rope, c.headDim)));
+    this.invFreq =
+      c.rope === undefined ? undefined : w.keep(tf.tensor1d(ropeInverseFrequencies(c.rope, c.headDim)));
   }
 
   embedTokens(ids: tf.Tensor2D): tf.Tensor3D {
@@ -159,7 +166,10 @@ export class LlamaModel implements FrozenTransformer {
     if (this.invFreq === undefined) throw new ModelError('this model has no rotary embedding');
     const [batch, time] = positions.shape;
     const half = this.invFreq.shape[0];
-    const freqs = tf.mul(tf.reshape(tf.cast(positions, 'float32'), [batch, time, 1]), tf.reshape(this.invFreq, [1, 1, half]));
+    const freqs = tf.mul(
+      tf.reshape(tf.cast(positions, 'float32'), [batch, time, 1]),
+      tf.reshape(this.invFreq, [1, 1, half]),
+    );
     const emb = tf.reshape(tf.concat([freqs, freqs], 2), [batch, 1, time, 2 * half]); // (B, 1, T, D)
     return [tf.cos(emb) as tf.Tensor4D, tf.sin(emb) as tf.Tensor4D];
   }

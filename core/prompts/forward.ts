@@ -89,7 +89,9 @@ export function promptedForward(
   const fullMask = tf.concat([tf.ones([B, P]), mask], 1) as tf.Tensor2D; // (B, P + T)
   if (prompt.kind === 'soft') {
     if (prompt.embeddings.shape[1] !== c.hiddenSize) {
-      throw new ModelError(`soft prompt width ${prompt.embeddings.shape[1]} is not the hidden size ${c.hiddenSize}`);
+      throw new ModelError(
+        `soft prompt width ${prompt.embeddings.shape[1]} is not the hidden size ${c.hiddenSize}`,
+      );
     }
     const virtual = tf.tile(tf.expandDims(prompt.embeddings, 0), [B, 1, 1]) as tf.Tensor3D; // (B, P, C)
     const words = model.embedTokens(batch.inputIds); // (B, T, C)
@@ -145,7 +147,11 @@ export function headLogits(
     case 'token-classification': {
       const text = textOffset === 0 ? hidden : tf.slice(hidden, [0, textOffset, 0], [B, S - textOffset, C]);
       const [, T] = text.shape;
-      const logits = tf.reshape(tf.matMul(tf.reshape(text, [B * T, C]), head.weight, false, true), [B, T, -1]);
+      const logits = tf.reshape(tf.matMul(tf.reshape(text, [B * T, C]), head.weight, false, true), [
+        B,
+        T,
+        -1,
+      ]);
       return head.bias === undefined ? logits : tf.add(logits, head.bias);
     }
   }
@@ -177,16 +183,26 @@ export function crossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scala
  * labels (virtual positions are −100); sequence classification — CE over (B); token classification — CE over
  * the text positions. `labels` are (B, T) for LM and token classification and (B) for sequence classification.
  */
-export function taskLoss(head: TaskHead, logits: tf.Tensor, labels: tf.Tensor, textOffset: number): tf.Scalar {
+export function taskLoss(
+  head: TaskHead,
+  logits: tf.Tensor,
+  labels: tf.Tensor,
+  textOffset: number,
+): tf.Scalar {
   switch (head.kind) {
     case 'causal-lm': {
       const [B, S, V] = logits.shape as [number, number, number];
       let full = tf.cast(labels, 'int32') as tf.Tensor2D; // (B, T)
       if (textOffset > 0) full = tf.concat([tf.fill([B, textOffset], -100, 'int32'), full], 1);
       if (full.shape[1] !== S) {
-        throw new ModelError(`labels cover ${full.shape[1] - textOffset} positions but the logits cover ${S - textOffset}`);
+        throw new ModelError(
+          `labels cover ${full.shape[1] - textOffset} positions but the logits cover ${S - textOffset}`,
+        );
       }
-      const shiftedLogits = tf.reshape(tf.slice(logits, [0, 0, 0], [B, S - 1, V]), [B * (S - 1), V]) as tf.Tensor2D;
+      const shiftedLogits = tf.reshape(tf.slice(logits, [0, 0, 0], [B, S - 1, V]), [
+        B * (S - 1),
+        V,
+      ]) as tf.Tensor2D;
       const shiftedLabels = tf.reshape(tf.slice(full, [0, 1], [B, S - 1]), [B * (S - 1)]) as tf.Tensor1D;
       return crossEntropy(shiftedLogits, shiftedLabels);
     }

@@ -15,7 +15,8 @@ export class AdapterError extends Error {
 }
 
 export type PeftType = 'PROMPT_TUNING' | 'P_TUNING' | 'PREFIX_TUNING';
-export type PeftTaskType = 'CAUSAL_LM' | 'SEQ_CLS' | 'TOKEN_CLS' | 'SEQ_2_SEQ_LM' | 'FEATURE_EXTRACTION' | 'QUESTION_ANS';
+export type PeftTaskType =
+  'CAUSAL_LM' | 'SEQ_CLS' | 'TOKEN_CLS' | 'SEQ_2_SEQ_LM' | 'FEATURE_EXTRACTION' | 'QUESTION_ANS';
 
 const PEFT_TYPES: readonly PeftType[] = ['PROMPT_TUNING', 'P_TUNING', 'PREFIX_TUNING'];
 const TASK_TYPES: readonly PeftTaskType[] = [
@@ -72,7 +73,11 @@ export function parseAdapterConfig(json: unknown, source?: string): PeftAdapterC
     throw new AdapterError(`task_type ${JSON.stringify(taskType)} is not known`, source);
   }
   const modules = json.modules_to_save;
-  if (modules !== null && modules !== undefined && !(Array.isArray(modules) && modules.every((m) => typeof m === 'string'))) {
+  if (
+    modules !== null &&
+    modules !== undefined &&
+    !(Array.isArray(modules) && modules.every((m) => typeof m === 'string'))
+  ) {
     throw new AdapterError('"modules_to_save" must be null or a list of module names', source);
   }
   const subm = json.num_transformer_submodules ?? 1;
@@ -135,7 +140,9 @@ export function loadPromptAdapter(
     );
   }
   const promptEmbeddings = tensors.get('prompt_embeddings');
-  const expectedWidth = isPrefixMethod(config.peftType) ? config.numLayers * 2 * config.tokenDim : config.tokenDim;
+  const expectedWidth = isPrefixMethod(config.peftType)
+    ? config.numLayers * 2 * config.tokenDim
+    : config.tokenDim;
   if (
     promptEmbeddings.shape.length !== 2 ||
     promptEmbeddings.shape[0] !== config.numVirtualTokens ||
@@ -176,11 +183,15 @@ export function checkAdapterFitsModel(adapter: PromptAdapter, model: ModelConfig
     problems.push(`num_layers is ${c.numLayers} but the model has ${model.numLayers} layers`);
   }
   if (prefix && c.numAttentionHeads !== model.numKvHeads) {
-    problems.push(`num_attention_heads is ${c.numAttentionHeads} but the model has ${model.numKvHeads} key/value heads`);
+    problems.push(
+      `num_attention_heads is ${c.numAttentionHeads} but the model has ${model.numKvHeads} key/value heads`,
+    );
   }
   const head = adapter.head;
   if (head !== undefined && (head.weight.shape.length !== 2 || head.weight.shape[1] !== model.hiddenSize)) {
-    problems.push(`the classification head has shape [${head.weight.shape.join(', ')}], expected [labels, ${model.hiddenSize}]`);
+    problems.push(
+      `the classification head has shape [${head.weight.shape.join(', ')}], expected [labels, ${model.hiddenSize}]`,
+    );
   }
   if (problems.length > 0) {
     throw new AdapterError(

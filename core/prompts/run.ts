@@ -45,7 +45,9 @@ export function taskKindOfPeft(task: PeftTaskType): TaskKind {
     case 'SEQ_2_SEQ_LM':
     case 'FEATURE_EXTRACTION':
     case 'QUESTION_ANS':
-      throw new ModelError(`PEFT task_type ${task} is not supported (causal LM, sequence or token classification)`);
+      throw new ModelError(
+        `PEFT task_type ${task} is not supported (causal LM, sequence or token classification)`,
+      );
   }
 }
 
@@ -58,7 +60,8 @@ export function taskHeadFor(model: FrozenTransformer, adapter: PromptAdapter | u
         ? 'causal-lm'
         : model.config.head;
   if (kind === 'causal-lm') {
-    if (model.config.arch === 'bert') throw new ModelError('BERT has no language-model head: use a classification task');
+    if (model.config.arch === 'bert')
+      throw new ModelError('BERT has no language-model head: use a classification task');
     return { kind };
   }
   const saved = adapter?.head;
@@ -86,10 +89,13 @@ export function disposeHead(head: TaskHead, model: FrozenTransformer): void {
 
 function checkShapes(req: ForwardRequest, head: TaskKind): void {
   const ids = req.inputIds.shape;
-  if (ids.length !== 2) throw new ModelError(`input_ids must be 2-D (batch, tokens), got [${ids.join(', ')}]`);
+  if (ids.length !== 2)
+    throw new ModelError(`input_ids must be 2-D (batch, tokens), got [${ids.join(', ')}]`);
   const m = req.attentionMask?.shape;
   if (m !== undefined && (m.length !== 2 || m[0] !== ids[0] || m[1] !== ids[1])) {
-    throw new ModelError(`attention_mask has shape [${m.join(', ')}], input_ids [${ids.join(', ')}]: they must match`);
+    throw new ModelError(
+      `attention_mask has shape [${m.join(', ')}], input_ids [${ids.join(', ')}]: they must match`,
+    );
   }
   const l = req.labels?.shape;
   if (l === undefined) return;
@@ -97,7 +103,9 @@ function checkShapes(req: ForwardRequest, head: TaskKind): void {
   if (l.length !== want.length || l.some((d, i) => d !== want[i])) {
     throw new ModelError(
       `labels have shape [${l.join(', ')}] but the ${head} task needs [${want.join(', ')}]` +
-        (head === 'sequence-classification' ? ' (one class id per row)' : ' (one label per token, -100 to ignore)'),
+        (head === 'sequence-classification'
+          ? ' (one class id per row)'
+          : ' (one label per token, -100 to ignore)'),
     );
   }
 }
@@ -122,8 +130,11 @@ export async function runForward(
     const [B, T] = req.inputIds.shape as [number, number];
     const ids = tf.tensor2d(req.inputIds.data, [B, T], 'int32');
     const mask =
-      req.attentionMask === undefined ? tf.ones([B, T], 'int32') : tf.tensor2d(req.attentionMask.data, [B, T], 'int32');
-    const labels = req.labels === undefined ? undefined : tf.tensor(req.labels.data, [...req.labels.shape], 'int32');
+      req.attentionMask === undefined
+        ? tf.ones([B, T], 'int32')
+        : tf.tensor2d(req.attentionMask.data, [B, T], 'int32');
+    const labels =
+      req.labels === undefined ? undefined : tf.tensor(req.labels.data, [...req.labels.shape], 'int32');
     const prompt =
       adapter === undefined
         ? undefined
@@ -134,9 +145,14 @@ export async function runForward(
     const batch = { inputIds: ids as tf.Tensor2D, attentionMask: mask as tf.Tensor2D };
     try {
       const outputs = tf.tidy(() => {
-        const f = promptedForward(model, batch, prompt === undefined ? undefined : promptInputOf(adapter!, prompt), {
-          outputAttentions: req.outputAttentions === true,
-        });
+        const f = promptedForward(
+          model,
+          batch,
+          prompt === undefined ? undefined : promptInputOf(adapter!, prompt),
+          {
+            outputAttentions: req.outputAttentions === true,
+          },
+        );
         const logits = headLogits(model, head, f, batch.attentionMask);
         const loss = labels === undefined ? undefined : taskLoss(head, logits, labels, f.textOffset);
         return { logits, loss, attentions: f.attentions ?? [] };
@@ -155,7 +171,9 @@ export async function runForward(
           logits: await host(outputs.logits),
           loss: outputs.loss === undefined ? undefined : (await outputs.loss.data())[0],
           attentions:
-            req.outputAttentions === true ? await Promise.all(outputs.attentions.map((a) => host(a))) : undefined,
+            req.outputAttentions === true
+              ? await Promise.all(outputs.attentions.map((a) => host(a)))
+              : undefined,
           promptGradient: gradient === undefined ? undefined : await host(gradient),
         };
       } finally {

@@ -111,7 +111,10 @@ describe('prompt-adapter CLI', () => {
       path.join(tmp, 'y.safetensors'),
     ]);
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /tiny-gpt2_prefix_tuning.*does not fit.*token_dim is 64 but the model needs 32.*num_layers is 2/);
+    assert.match(
+      r.stderr,
+      /tiny-gpt2_prefix_tuning.*does not fit.*token_dim is 64 but the model needs 32.*num_layers is 2/,
+    );
   });
 
   it('forward names a truncated input file', () => {
@@ -126,16 +129,19 @@ describe('prompt-adapter CLI', () => {
   it('refuses an unknown architecture with a clear error', () => {
     const dir = path.join(tmp, 'mamba');
     fs.mkdirSync(dir, { recursive: true });
-    fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ model_type: 'mamba', architectures: ['MambaForCausalLM'] }));
+    fs.writeFileSync(
+      path.join(dir, 'config.json'),
+      JSON.stringify({ model_type: 'mamba', architectures: ['MambaForCausalLM'] }),
+    );
     const r = run(['generate', '--model', dir, '--prompt', 'hi']);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /config\.json.*unknown architecture: model_type "mamba"/);
   });
 
   it('generate --json reproduces the golden ids, on tfjs and on onnxruntime', () => {
-    const cases = readJson<{ adapter: string | null; prompt: string; output_ids: number[]; near_tie_steps: number[] }[]>(
-      fixture('golden', 'generate_cases.json'),
-    );
+    const cases = readJson<
+      { adapter: string | null; prompt: string; output_ids: number[]; near_tie_steps: number[] }[]
+    >(fixture('golden', 'generate_cases.json'));
     const c = cases.find((x) => x.adapter === 'stories260K_prefix_tuning')!;
     for (const runtime of ['tfjs', 'onnx']) {
       const r = run([
@@ -164,8 +170,30 @@ describe('prompt-adapter CLI', () => {
     const greedy = run(args);
     assert.equal(greedy.code, 0, greedy.stderr);
     assert.match(greedy.stdout, /^Once upon a time, there was a little girl named Lily/);
-    const s1 = run([...args, '--temperature', '0.8', '--top-k', '50', '--top-p', '0.9', '--seed', '3', '--json']);
-    const s2 = run([...args, '--temperature', '0.8', '--top-k', '50', '--top-p', '0.9', '--seed', '3', '--json']);
+    const s1 = run([
+      ...args,
+      '--temperature',
+      '0.8',
+      '--top-k',
+      '50',
+      '--top-p',
+      '0.9',
+      '--seed',
+      '3',
+      '--json',
+    ]);
+    const s2 = run([
+      ...args,
+      '--temperature',
+      '0.8',
+      '--top-k',
+      '50',
+      '--top-p',
+      '0.9',
+      '--seed',
+      '3',
+      '--json',
+    ]);
     assert.equal(s1.code, 0, s1.stderr);
     assert.equal(s1.stdout, s2.stdout);
   });
@@ -189,8 +217,26 @@ describe('prompt-adapter CLI', () => {
   });
 
   it('the GGUF file gives the same ids as the Hugging Face folder', () => {
-    const hf = run(['generate', '--model', model, '--prompt', 'Lily and Tom', '--max-new-tokens', '16', '--json']);
-    const fromGguf = run(['generate', '--model', gguf, '--prompt', 'Lily and Tom', '--max-new-tokens', '16', '--json']);
+    const hf = run([
+      'generate',
+      '--model',
+      model,
+      '--prompt',
+      'Lily and Tom',
+      '--max-new-tokens',
+      '16',
+      '--json',
+    ]);
+    const fromGguf = run([
+      'generate',
+      '--model',
+      gguf,
+      '--prompt',
+      'Lily and Tom',
+      '--max-new-tokens',
+      '16',
+      '--json',
+    ]);
     assert.equal(hf.code, 0, hf.stderr);
     assert.equal(fromGguf.code, 0, fromGguf.stderr);
     assert.deepEqual(JSON.parse(fromGguf.stdout), JSON.parse(hf.stdout));

@@ -64,12 +64,19 @@ for (const backend of ['cpu', 'wasm'] as NodeBackend[]) {
 
     for (const [i, c] of cases.entries()) {
       it(`case ${i}: ${c.adapter ?? 'bare model'} — "${c.prompt}"`, async () => {
-        const adapter = c.adapter === null ? undefined : readAdapterDir(fixture('golden', 'adapters', c.adapter));
+        const adapter =
+          c.adapter === null ? undefined : readAdapterDir(fixture('golden', 'adapters', c.adapter));
         const prompt =
           adapter === undefined
             ? undefined
-            : tf.tensor2d(adapter.promptEmbeddings.data, [...adapter.promptEmbeddings.shape] as [number, number]);
-        const cache = adapter === undefined || prompt === undefined ? undefined : PromptCache.build(model, promptInputOf(adapter, prompt));
+            : tf.tensor2d(adapter.promptEmbeddings.data, [...adapter.promptEmbeddings.shape] as [
+                number,
+                number,
+              ]);
+        const cache =
+          adapter === undefined || prompt === undefined
+            ? undefined
+            : PromptCache.build(model, promptInputOf(adapter, prompt));
         prompt?.dispose();
         const top2 = new Map<number, number[]>();
         const before = tf.memory().numTensors;

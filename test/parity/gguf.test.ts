@@ -33,7 +33,8 @@ describe('GGUF import against the Hugging Face folder', () => {
     const a = await runForward(hf.model, undefined, req);
     const b = await runForward(gguf.model, undefined, req);
     let d = 0;
-    for (let i = 0; i < a.logits.data.length; i++) d = Math.max(d, Math.abs(a.logits.data[i]! - b.logits.data[i]!));
+    for (let i = 0; i < a.logits.data.length; i++)
+      d = Math.max(d, Math.abs(a.logits.data[i]! - b.logits.data[i]!));
     assert.ok(d <= 1e-5, `logits differ by ${d}`);
   });
 

@@ -77,7 +77,8 @@ for (const backend of ['cpu', 'wasm'] as NodeBackend[]) {
         const adapter = fs.existsSync(adapterDir) ? readAdapterDir(adapterDir) : undefined;
         const shape = (n: string): number[] => [...(golden.tensors.get(n)?.shape ?? [])];
         const peftType = adapter?.config.peftType;
-        const projected = adapter !== undefined && golden.tensors.has('grad.prompt_encoder.default.transform.0.weight');
+        const projected =
+          adapter !== undefined && golden.tensors.has('grad.prompt_encoder.default.transform.0.weight');
         const storedGradient =
           (peftType === 'PROMPT_TUNING' || (peftType === 'PREFIX_TUNING' && !projected)) &&
           golden.tensors.has('grad.prompt_encoder.default.embedding.weight');
@@ -98,10 +99,19 @@ for (const backend of ['cpu', 'wasm'] as NodeBackend[]) {
           // transformers pools the LAST position when it receives inputs_embeds, a pad token for padded row 1
           // (../shared/README.md, caution): row 0 must match, row 1 must not; we pool the last real token.
           const B = shape('logits')[0]!;
-          assert.ok(maxAbsDiff(row(report.logits.data, B, 0), row(goldenLogits, B, 0)) <= 2e-4, 'row 0 logits');
-          assert.ok(maxAbsDiff(row(report.logits.data, B, 1), row(goldenLogits, B, 1)) > 1e-2, 'row 1 pools a real token');
+          assert.ok(
+            maxAbsDiff(row(report.logits.data, B, 0), row(goldenLogits, B, 0)) <= 2e-4,
+            'row 0 logits',
+          );
+          assert.ok(
+            maxAbsDiff(row(report.logits.data, B, 1), row(goldenLogits, B, 1)) > 1e-2,
+            'row 1 pools a real token',
+          );
           const r1 = row(report.logits.data, B, 1);
-          assert.ok(Math.abs(r1[0]! - -0.1771) < 1e-3 && Math.abs(r1[1]! - -0.1206) < 1e-3, `row 1 = ${r1.join(', ')}`);
+          assert.ok(
+            Math.abs(r1[0]! - -0.1771) < 1e-3 && Math.abs(r1[1]! - -0.1206) < 1e-3,
+            `row 1 = ${r1.join(', ')}`,
+          );
           assert.ok(Math.abs(report.loss! - 0.6432) < 1e-3, `loss ${report.loss}`);
         } else {
           const d = maxAbsDiff(report.logits.data, goldenLogits);
