@@ -15,7 +15,8 @@ import { OnnxCausalLM, generateOnnx } from '../../runtime/onnx.js';
 import type { LayerPast, OnnxAdapter } from '../../runtime/onnx.js';
 import { progress } from './env.js';
 import type { BenchResult, DecodeResult, PrefillResult } from './results.js';
-import { collectRepeats, median, round, timeRepeats } from './stats.js';
+import { decodeFigures, generationTiming, round, roundRobin, timeRepeats } from './stats.js';
+import type { GenerationTiming } from './stats.js';
 import { BenchError, WARMUP_TOKENS, promptIds } from './plan.js';
 import type { RuntimePlan } from './plan.js';
 
@@ -54,7 +55,7 @@ async function timedGenerate(
   ids: number[],
   adapter: OnnxAdapter | undefined,
   newTokens: number,
-): Promise<[number, number]> {
+): Promise<GenerationTiming> {
   const stamps: number[] = [];
   const start = performance.now();
   await generateOnnx(model, ids, {
@@ -65,12 +66,10 @@ async function timedGenerate(
       stamps.push(performance.now());
     },
   });
-  const first = stamps[0];
-  const last = stamps[stamps.length - 1];
-  if (stamps.length !== newTokens || first === undefined || last === undefined) {
+  if (stamps.length !== newTokens) {
     throw new BenchError(`generateOnnx produced ${stamps.length} tokens, ${newTokens} were asked`);
   }
-  return [first - start, last - first];
+  return generationTiming(start, stamps);
 }
 
 /** Random adapters of P virtual tokens: soft (P, C) ~ N(0, 0.02); prefix keys/values (Hkv, P, D) per layer. */
@@ -143,21 +142,21 @@ export async function benchOrt(
       adapters.push(randomAdapter(model, 'prefix', d.softPromptTokens));
       adapters.push(randomAdapter(model, 'soft', d.softPromptTokens));
     }
+    progress(
+      `${modelName} ort-wasm threads=${threads}: decode ${d.newTokens} tokens` +
+        (adapters.length > 1
+          ? `, without and with prefix/soft adapters P=${d.softPromptTokens} (interleaved)`
+          : ''),
+    );
     for (const adapter of adapters) {
-      const label = adapter === undefined ? 'no adapter' : `${adapter.kind} P=${d.softPromptTokens}`;
-      progress(`${modelName} ort-wasm threads=${threads}: decode ${d.newTokens} tokens, ${label}`);
       for (let i = 0; i < d.warmups; i++) await timedGenerate(model, ids, adapter, WARMUP_TOKENS);
-      const firstSteps: number[] = [];
-      const t = await collectRepeats(
-        async () => {
-          const [first, rest] = await timedGenerate(model, ids, adapter, d.newTokens);
-          firstSteps.push(first);
-          return rest;
-        },
-        0,
-        d.repeats,
-      );
-      const tokens = d.newTokens - 1;
+    }
+    const timings = await roundRobin(
+      adapters.map((adapter) => () => timedGenerate(model, ids, adapter, d.newTokens)),
+      d.repeats,
+    );
+    const tokens = d.newTokens - 1;
+    adapters.forEach((adapter, i) => {
       const result: DecodeResult = {
         ...common,
         phase: 'decode',
@@ -173,14 +172,10 @@ export async function benchOrt(
         tokens,
         warmups: d.warmups,
         repeats: d.repeats,
-        firstStepMsMedian: round(median(firstSteps), 1),
-        msMedian: round(t.msMedian, 1),
-        msAll: t.msAll.map((x) => round(x, 1)),
-        msPerToken: round(t.msMedian / tokens, 2),
-        tokensPerSecond: round((tokens * 1000) / t.msMedian, 1),
+        ...decodeFigures(timings[i] ?? [], tokens),
       };
       results.push(result);
-    }
+    });
   } finally {
     await model.release();
   }

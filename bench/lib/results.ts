@@ -54,6 +54,8 @@ export interface DecodeResult extends Measured {
   readonly msMedian: number;
   readonly msAll: readonly number[];
   readonly msPerToken: number;
+  /** median of the single-token step times of all repeats */
+  readonly msPerStepMedian: number;
   readonly tokensPerSecond: number;
 }
 

@@ -13,7 +13,8 @@ import { createModel } from '../../core/model/index.js';
 import type { FrozenTransformer } from '../../core/model/index.js';
 import { progress } from './env.js';
 import type { BenchResult, DecodeResult, PrefillResult } from './results.js';
-import { collectRepeats, median, round, timeRepeats } from './stats.js';
+import { decodeFigures, generationTiming, round, roundRobin, timeRepeats } from './stats.js';
+import type { GenerationTiming } from './stats.js';
 import { BenchError, WARMUP_TOKENS, promptIds } from './plan.js';
 import type { DecodePlan, PrefillPlan, RuntimePlan } from './plan.js';
 
@@ -94,13 +95,13 @@ async function benchPrefill(
   }
 }
 
-/** One greedy generation; returns [first step ms, ms of the remaining newTokens − 1 steps]. */
+/** One greedy generation of `newTokens` tokens, timed token by token. */
 async function timedGenerate(
   model: FrozenTransformer,
   ids: readonly number[],
   cache: PromptCache | undefined,
   newTokens: number,
-): Promise<[number, number]> {
+): Promise<GenerationTiming> {
   const stamps: number[] = [];
   const start = performance.now();
   await generate(model, ids, cache, {
@@ -109,57 +110,55 @@ async function timedGenerate(
       stamps.push(performance.now());
     },
   });
-  const first = stamps[0];
-  const last = stamps[stamps.length - 1];
-  if (stamps.length !== newTokens || first === undefined || last === undefined) {
+  if (stamps.length !== newTokens) {
     throw new BenchError(
       `generate produced ${stamps.length} tokens, ${newTokens} were asked (context full?)`,
     );
   }
-  return [first - start, last - first];
+  return generationTiming(start, stamps);
 }
 
+interface SoftPrompt {
+  readonly cache: PromptCache;
+  readonly buildMs: number;
+  readonly virtualTokens: number;
+}
+
+/** Decode without an adapter and (if given) with the soft prompt's cache, repeats interleaved. */
 async function benchDecode(
   modelName: string,
   backend: NodeBackend,
   threads: number,
   model: FrozenTransformer,
   plan: DecodePlan,
-  soft: { cache: PromptCache; buildMs: number; virtualTokens: number } | undefined,
-): Promise<DecodeResult> {
+  soft: SoftPrompt | undefined,
+): Promise<DecodeResult[]> {
   const ids = promptIds(plan.promptTokens, model.config.vocabSize, 7);
+  const variants: (SoftPrompt | undefined)[] = soft === undefined ? [undefined] : [undefined, soft];
   // warm-ups are short generations: they set up the T = 1 kernels without paying for a full run
-  for (let i = 0; i < plan.warmups; i++) await timedGenerate(model, ids, soft?.cache, WARMUP_TOKENS);
-  const firstSteps: number[] = [];
-  const t = await collectRepeats(
-    async () => {
-      const [first, rest] = await timedGenerate(model, ids, soft?.cache, plan.newTokens);
-      firstSteps.push(first);
-      return rest;
-    },
-    0,
+  for (const v of variants) {
+    for (let i = 0; i < plan.warmups; i++) await timedGenerate(model, ids, v?.cache, WARMUP_TOKENS);
+  }
+  const timings = await roundRobin(
+    variants.map((v) => () => timedGenerate(model, ids, v?.cache, plan.newTokens)),
     plan.repeats,
   );
   const tokens = plan.newTokens - 1;
-  return {
+  return variants.map((v, i) => ({
     model: modelName,
     backend: `tfjs-${backend}`,
     threads,
     phase: 'decode',
     batch: 1,
-    adapter: soft === undefined ? 'none' : { kind: 'soft', virtualTokens: soft.virtualTokens },
-    ...(soft === undefined ? {} : { cacheBuildMs: round(soft.buildMs, 1) }),
+    adapter: v === undefined ? 'none' : { kind: 'soft', virtualTokens: v.virtualTokens },
+    ...(v === undefined ? {} : { cacheBuildMs: round(v.buildMs, 1) }),
     promptTokens: plan.promptTokens,
     newTokens: plan.newTokens,
     tokens,
     warmups: plan.warmups,
     repeats: plan.repeats,
-    firstStepMsMedian: round(median(firstSteps), 1),
-    msMedian: round(t.msMedian, 1),
-    msAll: t.msAll.map((x) => round(x, 1)),
-    msPerToken: round(t.msMedian / tokens, 2),
-    tokensPerSecond: round((tokens * 1000) / t.msMedian, 1),
-  };
+    ...decodeFigures(timings[i] ?? [], tokens),
+  }));
 }
 
 /** A soft prompt of P rows of the embedding matrix (a "vocab" init), built into a prompt cache once. */
@@ -196,25 +195,16 @@ export async function benchTfjs(
       progress(`${modelName} tfjs-${backend}: prefill B=${p.batch} T=${p.promptTokens}`);
       results.push(await benchPrefill(modelName, backend, threads, model, p));
     }
-    progress(`${modelName} tfjs-${backend}: decode ${plan.decode.newTokens} tokens`);
-    results.push(await benchDecode(modelName, backend, threads, model, plan.decode, undefined));
-    if (plan.decode.softPromptTokens > 0) {
-      const P = plan.decode.softPromptTokens;
-      progress(
-        `${modelName} tfjs-${backend}: decode ${plan.decode.newTokens} tokens with a soft prompt P=${P}`,
-      );
-      const { cache, buildMs } = buildSoftCache(model, P);
-      try {
-        results.push(
-          await benchDecode(modelName, backend, threads, model, plan.decode, {
-            cache,
-            buildMs,
-            virtualTokens: P,
-          }),
-        );
-      } finally {
-        cache.dispose();
-      }
+    const P = plan.decode.softPromptTokens;
+    progress(
+      `${modelName} tfjs-${backend}: decode ${plan.decode.newTokens} tokens` +
+        (P > 0 ? `, without and with a soft prompt P=${P} (interleaved)` : ''),
+    );
+    const soft = P > 0 ? { ...buildSoftCache(model, P), virtualTokens: P } : undefined;
+    try {
+      results.push(...(await benchDecode(modelName, backend, threads, model, plan.decode, soft)));
+    } finally {
+      soft?.cache.dispose();
     }
     // The measured code must not leak: every tensor made per request is disposed.
     const leaked = tf.memory().numTensors - modelTensors;

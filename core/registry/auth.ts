@@ -83,7 +83,10 @@ export function parseAuthChallenges(header: string): AuthChallenge[] {
       } else if (header[i] === '"') {
         params[name.toLowerCase()] = readQuoted();
       } else {
-        params[name.toLowerCase()] = readToken();
+        // RFC 7235 wants a token here, but servers write URLs unquoted: take everything up to ',' or space.
+        const start = i;
+        while (i < n && header[i] !== ',' && header[i] !== ' ' && header[i] !== '\t') i++;
+        params[name.toLowerCase()] = header.slice(start, i);
       }
       skipWs();
       if (header[i] === ',') {
@@ -135,10 +138,13 @@ export async function requestBearerToken(args: {
   const { challenge, scopes, credentials, registry } = args;
   const realm = challenge.params.realm;
   if (realm === undefined || realm === '') {
-    throw new RegistryError(`registry ${registry} asked for a bearer token but named no token service (realm)`, {
-      status: 401,
-      code: 'TOKEN_FAILED',
-    });
+    throw new RegistryError(
+      `registry ${registry} asked for a bearer token but named no token service (realm)`,
+      {
+        status: 401,
+        code: 'TOKEN_FAILED',
+      },
+    );
   }
   let url: URL;
   try {
@@ -171,15 +177,21 @@ export async function requestBearerToken(args: {
       ...(args.signal === undefined ? {} : { signal: args.signal }),
     });
   } catch (e) {
-    throw new RegistryError(`cannot reach the token service ${url.origin}${url.pathname} of ${registry}: ${e instanceof Error ? e.message : String(e)}`, {
-      code: 'NETWORK',
-      url: url.toString(),
-      cause: e,
-    });
+    throw new RegistryError(
+      `cannot reach the token service ${url.origin}${url.pathname} of ${registry}: ${e instanceof Error ? e.message : String(e)}`,
+      {
+        code: 'NETWORK',
+        url: url.toString(),
+        cause: e,
+      },
+    );
   }
   const body = new TextDecoder().decode(await res.arrayBuffer());
   if (res.status === 401 || res.status === 403) {
-    const who = credentials !== undefined && 'username' in credentials ? `user '${credentials.username}'` : 'anonymous access';
+    const who =
+      credentials !== undefined && 'username' in credentials
+        ? `user '${credentials.username}'`
+        : 'anonymous access';
     throw new RegistryError(
       `the token service of ${registry} (${url.origin}${url.pathname}) refused ${who} (HTTP ${res.status}); check the username and password for ${registry}`,
       { status: 401, code: 'UNAUTHORIZED', url: url.toString() },

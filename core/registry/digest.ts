@@ -15,7 +15,8 @@ function toHex(bytes: Uint8Array): string {
 /** `sha256:<64 hex>` of the bytes. */
 export async function sha256Digest(bytes: Uint8Array): Promise<string> {
   // subtle.digest wants a BufferSource over a plain ArrayBuffer; a view over a SharedArrayBuffer is copied.
-  const view = bytes.buffer instanceof ArrayBuffer ? (bytes as Uint8Array<ArrayBuffer>) : new Uint8Array(bytes);
+  const view =
+    bytes.buffer instanceof ArrayBuffer ? (bytes as Uint8Array<ArrayBuffer>) : new Uint8Array(bytes);
   const hash = await globalThis.crypto.subtle.digest('SHA-256', view);
   return `sha256:${toHex(new Uint8Array(hash))}`;
 }

@@ -203,7 +203,8 @@ export class RegistryHttp {
 
   private async credentials(): Promise<Credentials | undefined> {
     if (this.credentialsCache === undefined) {
-      const value = this.credentialProvider === undefined ? undefined : await this.credentialProvider(this.registry);
+      const value =
+        this.credentialProvider === undefined ? undefined : await this.credentialProvider(this.registry);
       this.credentialsCache = { value };
     }
     return this.credentialsCache.value;
@@ -225,7 +226,12 @@ export class RegistryHttp {
   /**
    * Answers a 401: returns true when new authorization was obtained and the request is worth repeating.
    */
-  private async answerChallenge(res: FetchResponse, key: string, scopes: readonly string[], signal?: AbortSignal): Promise<boolean> {
+  private async answerChallenge(
+    res: FetchResponse,
+    key: string,
+    scopes: readonly string[],
+    signal?: AbortSignal,
+  ): Promise<boolean> {
     const challenges = parseAuthChallenges(res.headers.get('www-authenticate') ?? '');
     const bearer = challenges.find((c) => c.scheme === 'bearer');
     const basic = challenges.find((c) => c.scheme === 'basic');
@@ -278,7 +284,12 @@ export class RegistryHttp {
     for (const [k, v] of this.tokensByScope) if (v === token) this.tokensByScope.delete(k);
   }
 
-  private unauthorized(res: FetchResponse, url: string, scopes: readonly string[], creds: Credentials | undefined): RegistryError {
+  private unauthorized(
+    res: FetchResponse,
+    url: string,
+    scopes: readonly string[],
+    creds: Credentials | undefined,
+  ): RegistryError {
     const challenges = parseAuthChallenges(res.headers.get('www-authenticate') ?? '');
     const bearer = challenges.find((c) => c.scheme === 'bearer');
     const insufficient = bearer?.params.error === 'insufficient_scope';
@@ -363,17 +374,25 @@ export class RegistryHttp {
           await this.pause(retries++, null, req.signal, url);
           continue;
         }
-        throw new RegistryError(`connection to ${this.registry} broke while reading ${url}: ${describeError(e)}`, {
-          code: 'NETWORK',
-          url,
-          cause: e,
-        });
+        throw new RegistryError(
+          `connection to ${this.registry} broke while reading ${url}: ${describeError(e)}`,
+          {
+            code: 'NETWORK',
+            url,
+            cause: e,
+          },
+        );
       }
       return { status: res.status, headers: res.headers, body, url };
     }
   }
 
-  private async pause(attempt: number, retryAfter: string | null, signal: AbortSignal | undefined, url: string): Promise<void> {
+  private async pause(
+    attempt: number,
+    retryAfter: string | null,
+    signal: AbortSignal | undefined,
+    url: string,
+  ): Promise<void> {
     const ms = backoffDelay(attempt, this.policy, this.random, retryAfter, this.now());
     try {
       await this.sleep(ms, signal);

@@ -109,13 +109,18 @@ export function mediaTypeForFile(name: string): string {
   }
 }
 
+// Path separators and control characters.
+// eslint-disable-next-line no-control-regex
+const UNSAFE_NAME_CHAR = /[/\\\u0000-\u001f\u007f]/;
+
 /**
  * A file name that is safe to write into a folder: no directory parts, no `.`/`..`, no control characters.
  * Checked on publish and again on pull, because a manifest from a registry is untrusted input.
  */
 export function isSafeFileName(name: string): boolean {
-  // eslint-disable-next-line no-control-regex
-  return name.length > 0 && name.length <= 255 && name !== '.' && name !== '..' && !/[/\\\u0000-\u001f\u007f]/.test(name);
+  return (
+    name.length > 0 && name.length <= 255 && name !== '.' && name !== '..' && !UNSAFE_NAME_CHAR.test(name)
+  );
 }
 
 /** Annotations for an adapter from its metadata (strings only, as OCI requires). */
@@ -144,7 +149,12 @@ export function adapterMetaFromAnnotations(a: Readonly<Record<string, string>>):
   const method = a[ANNOTATION.method];
   const task = a[ANNOTATION.task];
   const virtualTokens = Number(a[ANNOTATION.virtualTokens]);
-  if (baseModel === undefined || method === undefined || task === undefined || !Number.isInteger(virtualTokens)) {
+  if (
+    baseModel === undefined ||
+    method === undefined ||
+    task === undefined ||
+    !Number.isInteger(virtualTokens)
+  ) {
     return undefined;
   }
   let metrics: Record<string, number> | undefined;
@@ -154,7 +164,8 @@ export function adapterMetaFromAnnotations(a: Readonly<Record<string, string>>):
       const parsed: unknown = JSON.parse(metricsText);
       if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) {
         metrics = {};
-        for (const [k, v] of Object.entries(parsed)) if (typeof v === 'number' && Number.isFinite(v)) metrics[k] = v;
+        for (const [k, v] of Object.entries(parsed))
+          if (typeof v === 'number' && Number.isFinite(v)) metrics[k] = v;
       }
     } catch {
       metrics = undefined;
@@ -223,16 +234,22 @@ export function buildArtifactManifest(args: {
 /** Checks the files of an artifact before anything is uploaded. */
 export function validateArtifactFiles(files: readonly AdapterFile[], where: string): void {
   if (files.length === 0) {
-    throw new RegistryError(`${where}: the artifact has no files; an adapter needs at least ${ADAPTER_FILE.config}`, {
-      code: 'INVALID_ARTIFACT',
-    });
+    throw new RegistryError(
+      `${where}: the artifact has no files; an adapter needs at least ${ADAPTER_FILE.config}`,
+      {
+        code: 'INVALID_ARTIFACT',
+      },
+    );
   }
   const seen = new Set<string>();
   for (const f of files) {
     if (!isSafeFileName(f.name)) {
-      throw new RegistryError(`${where}: '${f.name}' is not a plain file name (no directories, '.', '..' or control characters)`, {
-        code: 'INVALID_ARTIFACT',
-      });
+      throw new RegistryError(
+        `${where}: '${f.name}' is not a plain file name (no directories, '.', '..' or control characters)`,
+        {
+          code: 'INVALID_ARTIFACT',
+        },
+      );
     }
     if (seen.has(f.name)) {
       throw new RegistryError(`${where}: the file '${f.name}' appears twice`, { code: 'INVALID_ARTIFACT' });
@@ -259,7 +276,9 @@ function fail(what: string, why: string): RegistryError {
 }
 
 function asRecord(v: unknown): Record<string, unknown> | undefined {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+  return typeof v === 'object' && v !== null && !Array.isArray(v)
+    ? (v as Record<string, unknown>)
+    : undefined;
 }
 
 function parseAnnotations(v: unknown, what: string): Record<string, string> | undefined {
@@ -305,7 +324,8 @@ function parseJsonObject(bytes: Uint8Array, what: string): Record<string, unknow
   }
   const r = asRecord(parsed);
   if (r === undefined) throw fail(what, 'not a JSON object');
-  if (r.schemaVersion !== 2) throw fail(what, `schemaVersion is ${JSON.stringify(r.schemaVersion)}, expected 2`);
+  if (r.schemaVersion !== 2)
+    throw fail(what, `schemaVersion is ${JSON.stringify(r.schemaVersion)}, expected 2`);
   return r;
 }
 

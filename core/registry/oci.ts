@@ -101,7 +101,12 @@ export interface Referrer {
   readonly annotations: Readonly<Record<string, string>>;
 }
 
-const MANIFEST_ACCEPT = [MEDIA_TYPE.manifest, MEDIA_TYPE.index, MEDIA_TYPE.dockerManifest, MEDIA_TYPE.dockerManifestList].join(', ');
+const MANIFEST_ACCEPT = [
+  MEDIA_TYPE.manifest,
+  MEDIA_TYPE.index,
+  MEDIA_TYPE.dockerManifest,
+  MEDIA_TYPE.dockerManifestList,
+].join(', ');
 const OCTET = 'application/octet-stream';
 const MAX_PAGES = 10_000;
 
@@ -208,7 +213,10 @@ export class OciRegistry implements AdapterRegistry {
     const first = errors[0];
     const code = first !== undefined && first.code !== '' ? first.code : codeForStatus(res.status);
     const said = errors
-      .map((e) => `${e.code}${e.message === '' ? '' : `: ${e.message}`}${e.detail === '' ? '' : ` (${e.detail})`}`)
+      .map(
+        (e) =>
+          `${e.code}${e.message === '' ? '' : `: ${e.message}`}${e.detail === '' ? '' : ` (${e.detail})`}`,
+      )
       .join('; ');
     const text = said !== '' ? said : decoder.decode(res.body.subarray(0, 200)).trim();
     return new RegistryError(
@@ -219,9 +227,12 @@ export class OciRegistry implements AdapterRegistry {
 
   private checkRepository(repo: string): void {
     if (!isValidRepository(repo)) {
-      throw new RegistryError(`'${repo}' is not a valid repository name (lower-case [a-z0-9] components separated by '/')`, {
-        code: 'INVALID_REF',
-      });
+      throw new RegistryError(
+        `'${repo}' is not a valid repository name (lower-case [a-z0-9] components separated by '/')`,
+        {
+          code: 'INVALID_REF',
+        },
+      );
     }
   }
 
@@ -235,14 +246,23 @@ export class OciRegistry implements AdapterRegistry {
   // listing
 
   /** Follows `Link: <…>; rel="next"` pages, collecting `field` of each JSON page. */
-  private async paged(first: string, field: 'repositories' | 'tags', scopes: string[], what: string, options?: OperationOptions): Promise<{ items: string[]; notFound: boolean }> {
+  private async paged(
+    first: string,
+    field: 'repositories' | 'tags',
+    scopes: string[],
+    what: string,
+    options?: OperationOptions,
+  ): Promise<{ items: string[]; notFound: boolean }> {
     const items: string[] = [];
     const seen = new Set<string>();
     let url: string | undefined = first;
     for (let page = 0; url !== undefined; page++) {
       const absolute = this.http.resolveUrl(url);
       if (page >= MAX_PAGES || seen.has(absolute)) {
-        throw new RegistryError(`${what}: the registry's page links loop (${absolute} again)`, { code: 'HTTP_ERROR', url: absolute });
+        throw new RegistryError(`${what}: the registry's page links loop (${absolute} again)`, {
+          code: 'HTTP_ERROR',
+          url: absolute,
+        });
       }
       seen.add(absolute);
       const res = await this.http.request({ method: 'GET', url: absolute, scopes, signal: options?.signal });
@@ -252,12 +272,20 @@ export class OciRegistry implements AdapterRegistry {
       try {
         body = JSON.parse(decoder.decode(res.body));
       } catch {
-        throw new RegistryError(`${what}: the registry answered something that is not JSON`, { status: 200, code: 'HTTP_ERROR', url: absolute });
+        throw new RegistryError(`${what}: the registry answered something that is not JSON`, {
+          status: 200,
+          code: 'HTTP_ERROR',
+          url: absolute,
+        });
       }
       const list = (body as Record<string, unknown> | null)?.[field];
       if (list !== null && list !== undefined) {
         if (!Array.isArray(list) || !list.every((x) => typeof x === 'string')) {
-          throw new RegistryError(`${what}: '${field}' is not a list of strings`, { status: 200, code: 'HTTP_ERROR', url: absolute });
+          throw new RegistryError(`${what}: '${field}' is not a list of strings`, {
+            status: 200,
+            code: 'HTTP_ERROR',
+            url: absolute,
+          });
         }
         items.push(...list);
       }
@@ -271,7 +299,13 @@ export class OciRegistry implements AdapterRegistry {
   async listRepositories(options?: OperationOptions): Promise<string[]> {
     let result;
     try {
-      result = await this.paged(`/v2/_catalog?n=${this.pageSize}`, 'repositories', ['registry:catalog:*'], `listing the repositories of ${this.registry}`, options);
+      result = await this.paged(
+        `/v2/_catalog?n=${this.pageSize}`,
+        'repositories',
+        ['registry:catalog:*'],
+        `listing the repositories of ${this.registry}`,
+        options,
+      );
     } catch (e) {
       if (e instanceof RegistryError && (e.status === 403 || e.status === 405 || e.code === 'UNSUPPORTED')) {
         throw new RegistryError(
@@ -301,7 +335,10 @@ export class OciRegistry implements AdapterRegistry {
       options,
     );
     if (notFound) {
-      throw new RegistryError(`repository ${this.registry}/${repository} does not exist`, { status: 404, code: 'NAME_UNKNOWN' });
+      throw new RegistryError(`repository ${this.registry}/${repository} does not exist`, {
+        status: 404,
+        code: 'NAME_UNKNOWN',
+      });
     }
     return items;
   }
@@ -310,7 +347,11 @@ export class OciRegistry implements AdapterRegistry {
   // manifests
 
   /** GET a manifest; its bytes are checked against `expected` (a digest reference) or the served digest. */
-  private async getManifest(repo: string, reference: string, options?: OperationOptions): Promise<{ bytes: Uint8Array; digest: string; mediaType: string }> {
+  private async getManifest(
+    repo: string,
+    reference: string,
+    options?: OperationOptions,
+  ): Promise<{ bytes: Uint8Array; digest: string; mediaType: string }> {
     const where = `${this.registry}/${repo}${isDigest(reference) ? '@' : ':'}${reference}`;
     const res = await this.http.request({
       method: 'GET',
@@ -320,14 +361,21 @@ export class OciRegistry implements AdapterRegistry {
       signal: options?.signal,
     });
     if (res.status === 404) {
-      throw this.fail(res, `no manifest ${where}`, isDigest(reference) ? undefined : 'check the repository and tag (tags are versions)');
+      throw this.fail(
+        res,
+        `no manifest ${where}`,
+        isDigest(reference) ? undefined : 'check the repository and tag (tags are versions)',
+      );
     }
     if (res.status !== 200) throw this.fail(res, `reading manifest ${where}`);
     if (res.body.byteLength > MAX_MANIFEST_BYTES) {
-      throw new RegistryError(`manifest ${where} is ${res.body.byteLength} bytes, over the ${MAX_MANIFEST_BYTES}-byte limit`, {
-        code: 'INVALID_MANIFEST',
-        url: res.url,
-      });
+      throw new RegistryError(
+        `manifest ${where} is ${res.body.byteLength} bytes, over the ${MAX_MANIFEST_BYTES}-byte limit`,
+        {
+          code: 'INVALID_MANIFEST',
+          url: res.url,
+        },
+      );
     }
     const mediaType = (res.headers.get('content-type') ?? '').split(';')[0]?.trim() ?? '';
     if (isDigest(reference)) {
@@ -346,7 +394,11 @@ export class OciRegistry implements AdapterRegistry {
   }
 
   /** Tag → digest: HEAD for Docker-Content-Digest, falling back to GET when a registry omits it. */
-  private async digestOfTag(repo: string, tag: string, options?: OperationOptions): Promise<string | undefined> {
+  private async digestOfTag(
+    repo: string,
+    tag: string,
+    options?: OperationOptions,
+  ): Promise<string | undefined> {
     const res = await this.http.request({
       method: 'HEAD',
       url: `/v2/${repo}/manifests/${tag}`,
@@ -355,11 +407,14 @@ export class OciRegistry implements AdapterRegistry {
       signal: options?.signal,
     });
     if (res.status === 404) {
-      throw new RegistryError(`no version '${tag}' in ${this.registry}/${repo}; check the repository and tag`, {
-        status: 404,
-        code: 'MANIFEST_UNKNOWN',
-        url: res.url,
-      });
+      throw new RegistryError(
+        `no version '${tag}' in ${this.registry}/${repo}; check the repository and tag`,
+        {
+          status: 404,
+          code: 'MANIFEST_UNKNOWN',
+          url: res.url,
+        },
+      );
     }
     if (res.status !== 200) return undefined;
     const d = res.headers.get('docker-content-digest');
@@ -370,15 +425,25 @@ export class OciRegistry implements AdapterRegistry {
     this.checkRepository(ref.repository);
     const repo = ref.repository;
     const tag = ref.tag ?? (ref.digest === undefined ? 'latest' : undefined);
-    if (tag !== undefined && !isValidTag(tag)) throw new RegistryError(`'${tag}' is not a valid tag`, { code: 'INVALID_REF' });
+    if (tag !== undefined && !isValidTag(tag))
+      throw new RegistryError(`'${tag}' is not a valid tag`, { code: 'INVALID_REF' });
     if (ref.digest !== undefined && !isDigest(ref.digest)) {
       throw new RegistryError(`'${ref.digest}' is not a sha256 digest`, { code: 'INVALID_REF' });
     }
-    options?.onProgress?.({ phase: 'resolve', item: `${repo}:${tag ?? ref.digest ?? ''}`, bytesDone: 0, bytesTotal: 0 });
+    options?.onProgress?.({
+      phase: 'resolve',
+      item: `${repo}:${tag ?? ref.digest ?? ''}`,
+      bytesDone: 0,
+      bytesTotal: 0,
+    });
     // A digest pins the version; a tag is looked up and then the manifest is read by its digest.
     const pinned = ref.digest ?? (tag === undefined ? undefined : await this.digestOfTag(repo, tag, options));
     const got = await this.getManifest(repo, pinned ?? tag ?? 'latest', options);
-    const manifest = parseManifest(got.bytes, `manifest ${this.registry}/${repo}@${got.digest}`, got.mediaType);
+    const manifest = parseManifest(
+      got.bytes,
+      `manifest ${this.registry}/${repo}@${got.digest}`,
+      got.mediaType,
+    );
     return {
       repository: repo,
       ...(tag === undefined ? {} : { tag }),
@@ -422,13 +487,21 @@ export class OciRegistry implements AdapterRegistry {
     }
     const served = res.headers.get('docker-content-digest');
     if (served !== null && isDigest(served) && served !== digest) {
-      throw new RegistryError(`pushing manifest ${where}: the registry stored it as ${served} but its bytes hash to ${digest}`, {
-        status: res.status,
-        code: 'DIGEST_MISMATCH',
-        url: res.url,
-      });
+      throw new RegistryError(
+        `pushing manifest ${where}: the registry stored it as ${served} but its bytes hash to ${digest}`,
+        {
+          status: res.status,
+          code: 'DIGEST_MISMATCH',
+          url: res.url,
+        },
+      );
     }
-    options?.onProgress?.({ phase: 'manifest', item: where, bytesDone: bytes.byteLength, bytesTotal: bytes.byteLength });
+    options?.onProgress?.({
+      phase: 'manifest',
+      item: where,
+      bytesDone: bytes.byteLength,
+      bytesTotal: bytes.byteLength,
+    });
     return { digest, subjectHeader: res.headers.get('oci-subject') };
   }
 
@@ -436,14 +509,24 @@ export class OciRegistry implements AdapterRegistry {
   // blobs
 
   private async blobExists(repo: string, digest: string, options?: OperationOptions): Promise<boolean> {
-    const res = await this.http.request({ method: 'HEAD', url: `/v2/${repo}/blobs/${digest}`, scopes: [pushScope(repo)], signal: options?.signal });
+    const res = await this.http.request({
+      method: 'HEAD',
+      url: `/v2/${repo}/blobs/${digest}`,
+      scopes: [pushScope(repo)],
+      signal: options?.signal,
+    });
     if (res.status === 200) return true;
     if (res.status === 404) return false;
     throw this.fail(res, `checking blob ${digest} in ${this.registry}/${repo}`);
   }
 
   /** Starts an upload session (or mounts the blob from `from`): returns the session URL, or null when mounted. */
-  private async startUpload(repo: string, digest: string, from: string | undefined, options?: OperationOptions): Promise<string | null> {
+  private async startUpload(
+    repo: string,
+    digest: string,
+    from: string | undefined,
+    options?: OperationOptions,
+  ): Promise<string | null> {
     const url =
       from === undefined
         ? `/v2/${repo}/blobs/uploads/`
@@ -459,11 +542,14 @@ export class OciRegistry implements AdapterRegistry {
     if (res.status !== 202) throw this.fail(res, `starting an upload to ${this.registry}/${repo}`);
     const location = res.headers.get('location');
     if (location === null || location === '') {
-      throw new RegistryError(`starting an upload to ${this.registry}/${repo}: the registry gave no Location`, {
-        status: res.status,
-        code: 'HTTP_ERROR',
-        url: res.url,
-      });
+      throw new RegistryError(
+        `starting an upload to ${this.registry}/${repo}: the registry gave no Location`,
+        {
+          status: res.status,
+          code: 'HTTP_ERROR',
+          url: res.url,
+        },
+      );
     }
     return new URL(location, res.url).toString();
   }
@@ -474,7 +560,14 @@ export class OciRegistry implements AdapterRegistry {
     return u.toString();
   }
 
-  private async uploadInto(repo: string, session: string, bytes: Uint8Array, digest: string, name: string, options?: OperationOptions): Promise<void> {
+  private async uploadInto(
+    repo: string,
+    session: string,
+    bytes: Uint8Array,
+    digest: string,
+    name: string,
+    options?: OperationOptions,
+  ): Promise<void> {
     let location = session;
     const total = bytes.byteLength;
     let body: Uint8Array = bytes;
@@ -491,7 +584,8 @@ export class OciRegistry implements AdapterRegistry {
           retry: 'rate-limit',
           signal: options?.signal,
         });
-        if (res.status !== 202) throw this.fail(res, `uploading ${name} (bytes ${start}-${end - 1}) to ${this.registry}/${repo}`);
+        if (res.status !== 202)
+          throw this.fail(res, `uploading ${name} (bytes ${start}-${end - 1}) to ${this.registry}/${repo}`);
         const next = res.headers.get('location');
         if (next !== null && next !== '') location = new URL(next, res.url).toString();
         options?.onProgress?.({ phase: 'upload', item: name, bytesDone: end, bytesTotal: total });
@@ -508,10 +602,15 @@ export class OciRegistry implements AdapterRegistry {
       retry: 'rate-limit',
       signal: options?.signal,
     });
-    if (res.status !== 201 && res.status !== 204) throw this.fail(res, `uploading ${name} (${digest}) to ${this.registry}/${repo}`);
+    if (res.status !== 201 && res.status !== 204)
+      throw this.fail(res, `uploading ${name} (${digest}) to ${this.registry}/${repo}`);
     const served = res.headers.get('docker-content-digest');
     if (served !== null && isDigest(served) && served !== digest) {
-      throw new RegistryError(`uploading ${name}: the registry stored ${served}, not ${digest}`, { status: res.status, code: 'DIGEST_MISMATCH', url: res.url });
+      throw new RegistryError(`uploading ${name}: the registry stored ${served}, not ${digest}`, {
+        status: res.status,
+        code: 'DIGEST_MISMATCH',
+        url: res.url,
+      });
     }
     options?.onProgress?.({ phase: 'upload', item: name, bytesDone: total, bytesTotal: total });
   }
@@ -521,23 +620,40 @@ export class OciRegistry implements AdapterRegistry {
    * registry holds it, uploads it otherwise. A failed upload is retried once from a fresh session, after
    * checking that the failure did not in fact store it.
    */
-  async pushBlob(repo: string, bytes: Uint8Array, name: string, options?: PublishOptions): Promise<Descriptor & { how: 'existed' | 'mounted' | 'uploaded' }> {
+  async pushBlob(
+    repo: string,
+    bytes: Uint8Array,
+    name: string,
+    options?: PublishOptions,
+  ): Promise<Descriptor & { how: 'existed' | 'mounted' | 'uploaded' }> {
     this.checkRepository(repo);
     const digest = await sha256Digest(bytes);
     const base = { mediaType: OCTET, digest, size: bytes.byteLength };
     if (await this.blobExists(repo, digest, options)) {
       this.rememberBlob(digest, repo);
-      options?.onProgress?.({ phase: 'upload', item: name, bytesDone: bytes.byteLength, bytesTotal: bytes.byteLength });
+      options?.onProgress?.({
+        phase: 'upload',
+        item: name,
+        bytesDone: bytes.byteLength,
+        bytesTotal: bytes.byteLength,
+      });
       return { ...base, how: 'existed' };
     }
-    const sources = [...(options?.mountFrom ?? []), ...(this.blobHomes.get(digest) ?? [])].filter((r, i, all) => r !== repo && all.indexOf(r) === i);
+    const sources = [...(options?.mountFrom ?? []), ...(this.blobHomes.get(digest) ?? [])].filter(
+      (r, i, all) => r !== repo && all.indexOf(r) === i,
+    );
     let session: string | null | undefined;
     for (const from of sources) {
       if (!isValidRepository(from)) continue;
       session = await this.startUpload(repo, digest, from, options);
       if (session === null) {
         this.rememberBlob(digest, repo);
-        options?.onProgress?.({ phase: 'upload', item: name, bytesDone: bytes.byteLength, bytesTotal: bytes.byteLength });
+        options?.onProgress?.({
+          phase: 'upload',
+          item: name,
+          bytesDone: bytes.byteLength,
+          bytesTotal: bytes.byteLength,
+        });
         return { ...base, how: 'mounted' };
       }
       // Not mounted: the 202 opened an ordinary upload session; use it.
@@ -545,13 +661,16 @@ export class OciRegistry implements AdapterRegistry {
     }
     for (let attempt = 0; ; attempt++) {
       session ??= await this.startUpload(repo, digest, undefined, options);
-      if (session === null) throw new RegistryError('unreachable: plain upload mounted', { code: 'HTTP_ERROR' });
+      if (session === null)
+        throw new RegistryError('unreachable: plain upload mounted', { code: 'HTTP_ERROR' });
       try {
         await this.uploadInto(repo, session, bytes, digest, name, options);
         this.rememberBlob(digest, repo);
         return { ...base, how: 'uploaded' };
       } catch (e) {
-        const retryable = e instanceof RegistryError && (e.status >= 500 || e.code === 'BLOB_UPLOAD_UNKNOWN' || e.code === 'NETWORK');
+        const retryable =
+          e instanceof RegistryError &&
+          (e.status >= 500 || e.code === 'BLOB_UPLOAD_UNKNOWN' || e.code === 'NETWORK');
         if (!retryable || attempt >= 1) throw e;
         if (await this.blobExists(repo, digest, options)) {
           this.rememberBlob(digest, repo);
@@ -563,13 +682,26 @@ export class OciRegistry implements AdapterRegistry {
   }
 
   /** Downloads one blob and returns it only if its size and sha256 match the descriptor. */
-  async fetchBlob(repo: string, descriptor: Descriptor, name: string, options?: OperationOptions): Promise<Uint8Array> {
+  async fetchBlob(
+    repo: string,
+    descriptor: Descriptor,
+    name: string,
+    options?: OperationOptions,
+  ): Promise<Uint8Array> {
     this.checkRepository(repo);
     if (descriptor.size > this.maxBlobBytes) {
-      throw new RegistryError(`${name} (${descriptor.digest}) is ${descriptor.size} bytes, over the ${this.maxBlobBytes}-byte limit`, { code: 'TOO_LARGE' });
+      throw new RegistryError(
+        `${name} (${descriptor.digest}) is ${descriptor.size} bytes, over the ${this.maxBlobBytes}-byte limit`,
+        { code: 'TOO_LARGE' },
+      );
     }
     options?.onProgress?.({ phase: 'download', item: name, bytesDone: 0, bytesTotal: descriptor.size });
-    const res = await this.http.request({ method: 'GET', url: `/v2/${repo}/blobs/${descriptor.digest}`, scopes: [pullScope(repo)], signal: options?.signal });
+    const res = await this.http.request({
+      method: 'GET',
+      url: `/v2/${repo}/blobs/${descriptor.digest}`,
+      scopes: [pullScope(repo)],
+      signal: options?.signal,
+    });
     if (res.status === 404) {
       throw this.fail(
         res,
@@ -577,10 +709,16 @@ export class OciRegistry implements AdapterRegistry {
         'the published version is incomplete: republish it',
       );
     }
-    if (res.status !== 200) throw this.fail(res, `downloading ${name} (${descriptor.digest}) from ${this.registry}/${repo}`);
+    if (res.status !== 200)
+      throw this.fail(res, `downloading ${name} (${descriptor.digest}) from ${this.registry}/${repo}`);
     await verifyDigest(res.body, descriptor, `${name} from ${this.registry}/${repo}`);
     this.rememberBlob(descriptor.digest, repo);
-    options?.onProgress?.({ phase: 'download', item: name, bytesDone: descriptor.size, bytesTotal: descriptor.size });
+    options?.onProgress?.({
+      phase: 'download',
+      item: name,
+      bytesDone: descriptor.size,
+      bytesTotal: descriptor.size,
+    });
     return res.body;
   }
 
@@ -591,7 +729,11 @@ export class OciRegistry implements AdapterRegistry {
    * Publishes an artifact under `ref.tag`: blobs first, the manifest last, so that an interrupted publish
    * leaves only unreferenced blobs and a pull of the tag never sees half a version.
    */
-  async publish(ref: AdapterRef, artifact: AdapterArtifact, options?: PublishOptions): Promise<PublishedAdapter> {
+  async publish(
+    ref: AdapterRef,
+    artifact: AdapterArtifact,
+    options?: PublishOptions,
+  ): Promise<PublishedAdapter> {
     return this.publishArtifact(ref, artifact, MEDIA_TYPE.adapter, undefined, options);
   }
 
@@ -606,10 +748,15 @@ export class OciRegistry implements AdapterRegistry {
     const repo = ref.repository;
     const where = `publishing to ${this.registry}/${repo}`;
     if (subject === undefined && (ref.tag === undefined || !isValidTag(ref.tag))) {
-      throw new RegistryError(`${where}: a version tag is required (e.g. ${repo}:v1)`, { code: 'INVALID_REF' });
+      throw new RegistryError(`${where}: a version tag is required (e.g. ${repo}:v1)`, {
+        code: 'INVALID_REF',
+      });
     }
     if (ref.digest !== undefined) {
-      throw new RegistryError(`${where}: a digest cannot be published to; give a tag (the digest is computed)`, { code: 'INVALID_REF' });
+      throw new RegistryError(
+        `${where}: a digest cannot be published to; give a tag (the digest is computed)`,
+        { code: 'INVALID_REF' },
+      );
     }
     validateArtifactFiles(artifact.files, where);
     validateAnnotations(artifact.annotations, where);
@@ -622,18 +769,28 @@ export class OciRegistry implements AdapterRegistry {
       const d = await this.pushBlob(repo, file.bytes, file.name, options);
       layers.push({ name: file.name, digest: d.digest, size: d.size });
     }
-    const built = buildArtifactManifest({ artifactType, layers, annotations, ...(subject === undefined ? {} : { subject }) });
+    const built = buildArtifactManifest({
+      artifactType,
+      layers,
+      annotations,
+      ...(subject === undefined ? {} : { subject }),
+    });
     const digest = await sha256Digest(built.bytes);
     const reference = ref.tag ?? digest;
     const put = await this.putManifest(repo, reference, built.bytes, MEDIA_TYPE.manifest, options);
     if (subject !== undefined && put.subjectHeader === null) {
-      await this.addToReferrersFallback(repo, subject.digest, {
-        mediaType: MEDIA_TYPE.manifest,
-        digest,
-        size: built.bytes.byteLength,
-        artifactType,
-        ...(Object.keys(annotations).length === 0 ? {} : { annotations }),
-      }, options);
+      await this.addToReferrersFallback(
+        repo,
+        subject.digest,
+        {
+          mediaType: MEDIA_TYPE.manifest,
+          digest,
+          size: built.bytes.byteLength,
+          artifactType,
+          ...(Object.keys(annotations).length === 0 ? {} : { annotations }),
+        },
+        options,
+      );
     }
     return { repository: repo, tag: reference, digest, size: built.bytes.byteLength };
   }
@@ -661,7 +818,9 @@ export class OciRegistry implements AdapterRegistry {
       return title;
     });
     if (new Set(names).size !== names.length) {
-      throw new RegistryError(`manifest ${what}: two layers have the same file name; refusing the artifact`, { code: 'INVALID_MANIFEST' });
+      throw new RegistryError(`manifest ${what}: two layers have the same file name; refusing the artifact`, {
+        code: 'INVALID_MANIFEST',
+      });
     }
     const files: AdapterFile[] = [];
     for (const [i, layer] of manifest.layers.entries()) {
@@ -689,7 +848,12 @@ export class OciRegistry implements AdapterRegistry {
       signal: options?.signal,
     });
     if (res.status === 202 || res.status === 200) return;
-    if (res.status === 405) throw this.fail(res, `deleting ${this.registry}/${ref.repository}@${digest}`, 'this registry does not allow deletes');
+    if (res.status === 405)
+      throw this.fail(
+        res,
+        `deleting ${this.registry}/${ref.repository}@${digest}`,
+        'this registry does not allow deletes',
+      );
     throw this.fail(res, `deleting ${this.registry}/${ref.repository}@${digest}`);
   }
 
@@ -734,10 +898,24 @@ export class OciRegistry implements AdapterRegistry {
         if (query.baseModel !== undefined && a[ANNOTATION.baseModel] !== query.baseModel) continue;
         if (query.task !== undefined && a[ANNOTATION.task] !== query.task) continue;
         if (text !== undefined) {
-          const hay = [repo, tag, a[ANNOTATION.description] ?? '', a[ANNOTATION.baseModel] ?? '', a[ANNOTATION.task] ?? ''].join('\n').toLowerCase();
+          const hay = [
+            repo,
+            tag,
+            a[ANNOTATION.description] ?? '',
+            a[ANNOTATION.baseModel] ?? '',
+            a[ANNOTATION.task] ?? '',
+          ]
+            .join('\n')
+            .toLowerCase();
           if (!hay.includes(text)) continue;
         }
-        out.push({ repository: repo, tag, digest: got.digest, artifactType: MEDIA_TYPE.adapter, annotations: a });
+        out.push({
+          repository: repo,
+          tag,
+          digest: got.digest,
+          artifactType: MEDIA_TYPE.adapter,
+          annotations: a,
+        });
       }
     }
     return out;
@@ -751,9 +929,17 @@ export class OciRegistry implements AdapterRegistry {
    * subject manifest, and when the registry does not index referrers itself the `sha256-<hex>` index is updated.
    * Returns the attached manifest's digest.
    */
-  async attach(subject: AdapterRef, artifact: AdapterArtifact, options?: AttachOptions): Promise<PublishedAdapter> {
+  async attach(
+    subject: AdapterRef,
+    artifact: AdapterArtifact,
+    options?: AttachOptions,
+  ): Promise<PublishedAdapter> {
     const resolved = await this.resolve(subject, options);
-    const subjectDescriptor: Descriptor = { mediaType: resolved.mediaType, digest: resolved.digest, size: resolved.size };
+    const subjectDescriptor: Descriptor = {
+      mediaType: resolved.mediaType,
+      digest: resolved.digest,
+      size: resolved.size,
+    };
     return this.publishArtifact(
       { repository: resolved.repository },
       artifact,
@@ -770,10 +956,18 @@ export class OciRegistry implements AdapterRegistry {
     annotations: Readonly<Record<string, string>> = {},
     options?: OperationOptions,
   ): Promise<PublishedAdapter> {
-    return this.attach(subject, { files: [{ name: ADAPTER_FILE.evalReport, bytes: report }], annotations }, { ...options, artifactType: MEDIA_TYPE.evalReport });
+    return this.attach(
+      subject,
+      { files: [{ name: ADAPTER_FILE.evalReport, bytes: report }], annotations },
+      { ...options, artifactType: MEDIA_TYPE.evalReport },
+    );
   }
 
-  private async readIndex(repo: string, tag: string, options?: OperationOptions): Promise<OciIndex | undefined> {
+  private async readIndex(
+    repo: string,
+    tag: string,
+    options?: OperationOptions,
+  ): Promise<OciIndex | undefined> {
     const res = await this.http.request({
       method: 'GET',
       url: `/v2/${repo}/manifests/${tag}`,
@@ -782,14 +976,21 @@ export class OciRegistry implements AdapterRegistry {
       signal: options?.signal,
     });
     if (res.status === 404) return undefined;
-    if (res.status !== 200) throw this.fail(res, `reading the referrers index ${this.registry}/${repo}:${tag}`);
+    if (res.status !== 200)
+      throw this.fail(res, `reading the referrers index ${this.registry}/${repo}:${tag}`);
     const served = res.headers.get('docker-content-digest');
-    if (served !== null && isDigest(served)) await verifyDigest(res.body, { digest: served }, `referrers index ${repo}:${tag}`);
+    if (served !== null && isDigest(served))
+      await verifyDigest(res.body, { digest: served }, `referrers index ${repo}:${tag}`);
     return parseIndex(res.body, `referrers index ${this.registry}/${repo}:${tag}`);
   }
 
   /** The OCI spec's fallback for registries without the referrers API: an index under tag `sha256-<hex>`. */
-  private async addToReferrersFallback(repo: string, subjectDigest: string, descriptor: Descriptor, options?: OperationOptions): Promise<void> {
+  private async addToReferrersFallback(
+    repo: string,
+    subjectDigest: string,
+    descriptor: Descriptor,
+    options?: OperationOptions,
+  ): Promise<void> {
     const tag = referrersTag(subjectDigest);
     const current = await this.readIndex(repo, tag, options);
     const manifests = [...(current?.manifests ?? [])];
@@ -803,7 +1004,10 @@ export class OciRegistry implements AdapterRegistry {
    * Lists the artifacts attached to `subject`: the referrers API when the registry has it, else the
    * `sha256-<hex>` tag index. Filtered by artifact type when one is given.
    */
-  async listReferrers(subject: AdapterRef, options?: OperationOptions & { artifactType?: string }): Promise<Referrer[]> {
+  async listReferrers(
+    subject: AdapterRef,
+    options?: OperationOptions & { artifactType?: string },
+  ): Promise<Referrer[]> {
     this.checkRepository(subject.repository);
     const repo = subject.repository;
     const digest = subject.digest ?? (await this.resolve(subject, options)).digest;

@@ -78,7 +78,9 @@ export function isDigest(s: string): boolean {
 }
 
 export function isValidRepository(s: string): boolean {
-  return s.length > 0 && s.length <= MAX_REPOSITORY_LENGTH && s.split('/').every((c) => REPO_COMPONENT.test(c));
+  return (
+    s.length > 0 && s.length <= MAX_REPOSITORY_LENGTH && s.split('/').every((c) => REPO_COMPONENT.test(c))
+  );
 }
 
 export function isValidTag(s: string): boolean {
@@ -95,7 +97,8 @@ export function parseOciRegistry(input: string, context = input): OciRegistryAdd
     if (close < 0) throw invalid(context, `unclosed '[' in the IPv6 host '${input}'`);
     hostname = s.slice(1, close);
     const rest = s.slice(close + 1);
-    if (rest !== '' && !rest.startsWith(':')) throw invalid(context, `unexpected '${rest}' after the IPv6 host`);
+    if (rest !== '' && !rest.startsWith(':'))
+      throw invalid(context, `unexpected '${rest}' after the IPv6 host`);
     portText = rest === '' ? undefined : rest.slice(1);
     if (!/^[0-9a-f:.]+$/.test(hostname) || !hostname.includes(':')) {
       throw invalid(context, `'${hostname}' is not an IPv6 address`);
@@ -116,7 +119,8 @@ export function parseOciRegistry(input: string, context = input): OciRegistryAdd
     }
     port = Number(portText);
   }
-  const registry = (hostname.includes(':') ? `[${hostname}]` : hostname) + (port === undefined ? '' : `:${port}`);
+  const registry =
+    (hostname.includes(':') ? `[${hostname}]` : hostname) + (port === undefined ? '' : `:${port}`);
   return { kind: 'oci', registry, hostname, port, scheme: isLoopbackHost(hostname) ? 'http' : 'https' };
 }
 
@@ -150,8 +154,19 @@ export function parseReference(input: string): ParsedReference {
   const hostPart = slash < 0 ? '' : body.slice(0, slash);
   // Docker's rule for telling a host from a namespace: a host has a '.' or a ':' or is localhost. Without
   // one the reference would silently go to Docker Hub elsewhere; here the host must be explicit.
-  if (slash < 0 || !(hostPart.includes('.') || hostPart.includes(':') || hostPart.toLowerCase() === 'localhost' || hostPart.startsWith('['))) {
-    throw invalid(input, 'expected host[:port]/repository[:tag]; the registry host is required (e.g. ghcr.io/owner/name:v1 or localhost:5000/name:v1)');
+  if (
+    slash < 0 ||
+    !(
+      hostPart.includes('.') ||
+      hostPart.includes(':') ||
+      hostPart.toLowerCase() === 'localhost' ||
+      hostPart.startsWith('[')
+    )
+  ) {
+    throw invalid(
+      input,
+      'expected host[:port]/repository[:tag]; the registry host is required (e.g. ghcr.io/owner/name:v1 or localhost:5000/name:v1)',
+    );
   }
   const address = parseOciRegistry(hostPart, input);
   let rest = body.slice(slash + 1);
@@ -197,6 +212,11 @@ export function parseRegistryAddress(input: string): RegistryAddress {
 }
 
 /** Writes an OCI reference back in its canonical form. */
-export function formatReference(ref: { registry: string; repository: string; tag?: string | undefined; digest?: string | undefined }): string {
+export function formatReference(ref: {
+  registry: string;
+  repository: string;
+  tag?: string | undefined;
+  digest?: string | undefined;
+}): string {
   return `${ref.registry}/${ref.repository}${ref.tag === undefined ? '' : `:${ref.tag}`}${ref.digest === undefined ? '' : `@${ref.digest}`}`;
 }

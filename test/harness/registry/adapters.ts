@@ -44,7 +44,10 @@ export interface RecordedRequest {
 }
 
 /** Wraps Node's fetch, recording method, URL, request headers and status of every request. */
-export function recordingFetch(inner: FetchLike = (url, init) => fetch(url, init)): { fetch: FetchLike; log: RecordedRequest[] } {
+export function recordingFetch(inner: FetchLike = (url, init) => fetch(url, init)): {
+  fetch: FetchLike;
+  log: RecordedRequest[];
+} {
   const log: RecordedRequest[] = [];
   return {
     log,

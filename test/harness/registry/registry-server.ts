@@ -97,7 +97,8 @@ function configYaml(dataDir: string, port: number, authBlock: string): string {
 /** Starts a registry and waits until `/v2/` answers (200 or 401). */
 export async function startRegistry(auth: RegistryAuth = { kind: 'none' }): Promise<RunningRegistry> {
   const bin = which('docker-registry');
-  if (bin === undefined) throw new Error('docker-registry is not installed (apt-get install -y docker-registry)');
+  if (bin === undefined)
+    throw new Error('docker-registry is not installed (apt-get install -y docker-registry)');
   installExitHook();
   const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'adapter-registry-'));
   const dataDir = path.join(stateDir, 'data');
@@ -108,7 +109,12 @@ export async function startRegistry(auth: RegistryAuth = { kind: 'none' }): Prom
       break;
     case 'htpasswd': {
       const file = path.join(stateDir, 'htpasswd');
-      fs.writeFileSync(file, Object.entries(auth.users).map(([u, p]) => htpasswdLine(u, p)).join('\n') + '\n');
+      fs.writeFileSync(
+        file,
+        Object.entries(auth.users)
+          .map(([u, p]) => htpasswdLine(u, p))
+          .join('\n') + '\n',
+      );
       authBlock = ['auth:', '  htpasswd:', '    realm: adapter-registry', `    path: ${file}`].join('\n');
       break;
     }
@@ -134,10 +140,12 @@ export async function startRegistry(auth: RegistryAuth = { kind: 'none' }): Prom
     const child = spawn(bin, ['serve', configPath], { stdio: ['ignore', logFd, logFd] });
     fs.closeSync(logFd);
     live.add(child);
-    const exited = new Promise<void>((resolve) => child.once('exit', () => {
-      live.delete(child);
-      resolve();
-    }));
+    const exited = new Promise<void>((resolve) =>
+      child.once('exit', () => {
+        live.delete(child);
+        resolve();
+      }),
+    );
     const url = `http://127.0.0.1:${port}`;
     const deadline = Date.now() + 15_000;
     let up = false;

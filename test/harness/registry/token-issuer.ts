@@ -43,7 +43,12 @@ export interface TokenIssuerOptions {
   /** Token lifetime in seconds (default 300). */
   readonly expiresIn?: number;
   /** Actions granted to a user on a scope; default: everything asked for to known users, nothing to anonymous. */
-  readonly grant?: (user: string | undefined, type: string, name: string, actions: readonly string[]) => readonly string[];
+  readonly grant?: (
+    user: string | undefined,
+    type: string,
+    name: string,
+    actions: readonly string[],
+  ) => readonly string[];
 }
 
 /** libtrust's key id: base32 (no padding) of the first 30 bytes of sha256(SPKI DER), in groups of 4 joined by ':'. */
@@ -69,14 +74,33 @@ function b64url(data: Uint8Array | string): string {
 }
 
 /** Generates an EC P-256 key and a self-signed certificate with openssl. */
-export function makeSigningCertificate(dir: string, commonName: string): { keyPath: string; certPath: string } {
+export function makeSigningCertificate(
+  dir: string,
+  commonName: string,
+): { keyPath: string; certPath: string } {
   const openssl = which('openssl');
   if (openssl === undefined) throw new Error('openssl is not installed (apt-get install -y openssl)');
   const keyPath = path.join(dir, 'issuer.key');
   const certPath = path.join(dir, 'issuer.crt');
   const r = spawnSync(
     openssl,
-    ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', keyPath, '-out', certPath, '-days', '2', '-subj', `/CN=${commonName}`],
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      keyPath,
+      '-out',
+      certPath,
+      '-days',
+      '2',
+      '-subj',
+      `/CN=${commonName}`,
+    ],
     { encoding: 'utf8' },
   );
   if (r.status !== 0) throw new Error(`openssl failed: ${r.stderr}`);
@@ -94,7 +118,8 @@ export async function startTokenIssuer(options: TokenIssuerOptions): Promise<Tok
   else header.kid = libtrustKeyId(crypto.createPublicKey(key).export({ type: 'spki', format: 'der' }));
   const grant =
     options.grant ??
-    ((user: string | undefined, _type: string, _name: string, actions: readonly string[]) => (user === undefined ? [] : actions));
+    ((user: string | undefined, _type: string, _name: string, actions: readonly string[]) =>
+      user === undefined ? [] : actions);
   const requests: TokenRequestRecord[] = [];
 
   const server = http.createServer((req, res) => {
@@ -134,7 +159,10 @@ export async function startTokenIssuer(options: TokenIssuerOptions): Promise<Tok
       if (first < 0 || last <= first) return [];
       const type = scope.slice(0, first);
       const name = scope.slice(first + 1, last);
-      const actions = scope.slice(last + 1).split(',').filter((a) => a !== '');
+      const actions = scope
+        .slice(last + 1)
+        .split(',')
+        .filter((a) => a !== '');
       const granted = grant(user, type, name, actions);
       return granted.length === 0 ? [] : [{ type, name, actions: [...granted] }];
     });
@@ -154,7 +182,12 @@ export async function startTokenIssuer(options: TokenIssuerOptions): Promise<Tok
     // JWS ES256 wants the raw r||s signature (IEEE P1363), not DER.
     const signature = crypto.sign('sha256', Buffer.from(signingInput), { key, dsaEncoding: 'ieee-p1363' });
     const token = `${signingInput}.${b64url(signature)}`;
-    reply(200, { token, access_token: token, expires_in: expiresIn, issued_at: new Date(now * 1000).toISOString() }, user, scopes);
+    reply(
+      200,
+      { token, access_token: token, expires_in: expiresIn, issued_at: new Date(now * 1000).toISOString() },
+      user,
+      scopes,
+    );
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;

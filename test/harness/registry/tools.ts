@@ -7,7 +7,9 @@ import path from 'node:path';
 export function which(bin: string): string | undefined {
   const candidates = path.isAbsolute(bin)
     ? [bin]
-    : (process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin').split(path.delimiter).map((dir) => path.join(dir, bin));
+    : (process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin')
+        .split(path.delimiter)
+        .map((dir) => path.join(dir, bin));
   for (const c of candidates) {
     try {
       fs.accessSync(c, fs.constants.X_OK);

@@ -17,13 +17,27 @@ import { missingTools } from '../../harness/registry/tools.js';
 
 const noSleep = (): Promise<void> => Promise.resolve();
 const USERS = { alice: 's3cret-pass', bob: 'hunter2-bob' };
-const META: AdapterMeta = { baseModel: 'stories260K', method: 'PREFIX_TUNING', task: 'CAUSAL_LM', virtualTokens: 8 };
+const META: AdapterMeta = {
+  baseModel: 'stories260K',
+  method: 'PREFIX_TUNING',
+  task: 'CAUSAL_LM',
+  virtualTokens: 8,
+};
 
-function clientFor(registry: string, creds: Credentials | undefined, fetchFn: FetchLike = (u, i) => fetch(u, i)): OciRegistry {
+function clientFor(
+  registry: string,
+  creds: Credentials | undefined,
+  fetchFn: FetchLike = (u, i) => fetch(u, i),
+): OciRegistry {
   return new OciRegistry({ registry, fetch: fetchFn, credentials: () => creds, sleep: noSleep });
 }
 
-async function expectError(p: Promise<unknown>, code: string, status: number, pattern: RegExp): Promise<void> {
+async function expectError(
+  p: Promise<unknown>,
+  code: string,
+  status: number,
+  pattern: RegExp,
+): Promise<void> {
   await assert.rejects(p, (e: unknown) => {
     assert.ok(e instanceof RegistryError, `expected a RegistryError, got ${String(e)}`);
     assert.equal(e.code, code, e.message);
@@ -46,20 +60,36 @@ describe('htpasswd (Basic) auth', { skip: missingTools('docker-registry', 'htpas
     const rec = recordingFetch();
     const alice = clientFor(server.registry, { username: 'alice', password: USERS.alice }, rec.fetch);
     const files = adapterWithExtras('stories260K_prefix_tuning', 'basic-auth');
-    const pub = await alice.publish({ repository: 'team/adapter', tag: 'v1' }, { files, annotations: adapterAnnotations(META) });
+    const pub = await alice.publish(
+      { repository: 'team/adapter', tag: 'v1' },
+      { files, annotations: adapterAnnotations(META) },
+    );
     const found = await alice.search({});
-    assert.deepEqual(found.map((r) => `${r.repository}:${r.tag}@${r.digest}`), [`team/adapter:v1@${pub.digest}`]);
+    assert.deepEqual(
+      found.map((r) => `${r.repository}:${r.tag}@${r.digest}`),
+      [`team/adapter:v1@${pub.digest}`],
+    );
     const pulled = await alice.pull({ repository: 'team/adapter', tag: 'v1' });
-    assert.deepEqual(pulled.files.map((f) => f.name), files.map((f) => f.name));
+    assert.deepEqual(
+      pulled.files.map((f) => f.name),
+      files.map((f) => f.name),
+    );
     assert.ok(pulled.files.every((f, i) => sameBytes(f.bytes, files[i]?.bytes ?? new Uint8Array())));
     // After the first challenge, Basic is sent up front: one 401 in the whole session.
     assert.equal(rec.log.filter((r) => r.status === 401).length, 1);
-    assert.ok(rec.log.filter((r) => r.status !== 401).every((r) => r.headers.Authorization?.startsWith('Basic ') === true));
+    assert.ok(
+      rec.log
+        .filter((r) => r.status !== 401)
+        .every((r) => r.headers.Authorization?.startsWith('Basic ') === true),
+    );
   });
 
   test('wrong password, unknown user, no credentials: clear UNAUTHORIZED errors', async () => {
     await expectError(
-      clientFor(server.registry, { username: 'alice', password: 'wrong' }).pull({ repository: 'team/adapter', tag: 'v1' }),
+      clientFor(server.registry, { username: 'alice', password: 'wrong' }).pull({
+        repository: 'team/adapter',
+        tag: 'v1',
+      }),
       'UNAUTHORIZED',
       401,
       /registry 127\.0\.0\.1:\d+ rejected the credentials of user 'alice' \(HTTP 401\); check the username and password/,
@@ -86,86 +116,158 @@ describe('htpasswd (Basic) auth', { skip: missingTools('docker-registry', 'htpas
       401,
       /user 'bob'/,
     );
-    const repos = await clientFor(server.registry, { username: 'bob', password: USERS.bob }).listRepositories();
+    const repos = await clientFor(server.registry, {
+      username: 'bob',
+      password: USERS.bob,
+    }).listRepositories();
     assert.deepEqual(repos, ['team/adapter']);
   });
 });
 
-describe('token auth (Bearer flow) with a loopback token issuer', { skip: missingTools('docker-registry', 'openssl') ?? false }, () => {
-  let server: RunningRegistry;
-  let issuer: TokenIssuer;
-  let dir: string;
-  before(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'adapter-token-'));
-    issuer = await startTokenIssuer({
-      dir,
-      users: USERS,
-      // bob may only read; alice may do everything.
-      grant: (user, _type, _name, actions) => (user === 'alice' ? actions : user === 'bob' ? actions.filter((a) => a === 'pull' || a === '*') : []),
+describe(
+  'token auth (Bearer flow) with a loopback token issuer',
+  { skip: missingTools('docker-registry', 'openssl') ?? false },
+  () => {
+    let server: RunningRegistry;
+    let issuer: TokenIssuer;
+    let dir: string;
+    before(async () => {
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'adapter-token-'));
+      issuer = await startTokenIssuer({
+        dir,
+        users: USERS,
+        // bob may only read; alice may do everything.
+        grant: (user, _type, _name, actions) =>
+          user === 'alice' ? actions : user === 'bob' ? actions.filter((a) => a === 'pull' || a === '*') : [],
+      });
+      server = await startRegistry({
+        kind: 'token',
+        token: {
+          realm: issuer.realm,
+          service: issuer.service,
+          issuer: issuer.issuer,
+          rootCertBundle: issuer.certPath,
+        },
+      });
     });
-    server = await startRegistry({
-      kind: 'token',
-      token: { realm: issuer.realm, service: issuer.service, issuer: issuer.issuer, rootCertBundle: issuer.certPath },
+    after(async () => {
+      await server.stop();
+      await issuer.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
     });
-  });
-  after(async () => {
-    await server.stop();
-    await issuer.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
 
-  test('publish, mount, search and pull with tokens obtained from the challenge, cached per scope', async () => {
-    const alice = clientFor(server.registry, { username: 'alice', password: USERS.alice });
-    const files = adapterWithExtras('tiny-qwen2_prefix_tuning', 'token-auth');
-    const pub = await alice.publish({ repository: 'secure/adapter', tag: 'v1' }, { files, annotations: adapterAnnotations(META) });
-    const afterPublish = issuer.requests.length;
-    // One push token for the repository; blob HEADs, uploads and the manifest PUT all reuse it.
-    assert.deepEqual(issuer.requests.map((r) => [r.user, r.scopes.join(' '), r.status]), [['alice', 'repository:secure/adapter:pull,push', 200]]);
+    test('publish, mount, search and pull with tokens obtained from the challenge, cached per scope', async () => {
+      const alice = clientFor(server.registry, { username: 'alice', password: USERS.alice });
+      const files = adapterWithExtras('tiny-qwen2_prefix_tuning', 'token-auth');
+      const pub = await alice.publish(
+        { repository: 'secure/adapter', tag: 'v1' },
+        { files, annotations: adapterAnnotations(META) },
+      );
+      const afterPublish = issuer.requests.length;
+      // One push token for the repository; blob HEADs, uploads and the manifest PUT all reuse it.
+      assert.deepEqual(
+        issuer.requests.map((r) => [r.user, r.scopes.join(' '), r.status]),
+        [['alice', 'repository:secure/adapter:pull,push', 200]],
+      );
 
-    // Mount into another repository: the registry's challenge names both repositories.
-    await alice.publish({ repository: 'secure/copy', tag: 'v1' }, { files, annotations: adapterAnnotations(META) }, { mountFrom: ['secure/adapter'] });
-    const mountToken = issuer.requests.slice(afterPublish).find((r) => r.scopes.length === 2);
-    assert.deepEqual(mountToken?.scopes.slice().sort(), ['repository:secure/adapter:pull', 'repository:secure/copy:pull,push']);
+      // Mount into another repository: the registry's challenge names both repositories.
+      await alice.publish(
+        { repository: 'secure/copy', tag: 'v1' },
+        { files, annotations: adapterAnnotations(META) },
+        { mountFrom: ['secure/adapter'] },
+      );
+      const mountToken = issuer.requests.slice(afterPublish).find((r) => r.scopes.length === 2);
+      assert.deepEqual(mountToken?.scopes.slice().sort(), [
+        'repository:secure/adapter:pull',
+        'repository:secure/copy:pull,push',
+      ]);
 
-    const found = await alice.search({ baseModel: 'stories260K' });
-    assert.deepEqual(found.map((r) => `${r.repository}:${r.tag}`).sort(), ['secure/adapter:v1', 'secure/copy:v1']);
-    assert.ok(issuer.requests.some((r) => r.scopes.includes('registry:catalog:*')));
+      const found = await alice.search({ baseModel: 'stories260K' });
+      assert.deepEqual(found.map((r) => `${r.repository}:${r.tag}`).sort(), [
+        'secure/adapter:v1',
+        'secure/copy:v1',
+      ]);
+      assert.ok(issuer.requests.some((r) => r.scopes.includes('registry:catalog:*')));
 
-    const pulled = await alice.pull({ repository: 'secure/adapter', tag: 'v1' });
-    assert.equal(pulled.digest, pub.digest);
-    assert.ok(pulled.files.every((f, i) => sameBytes(f.bytes, files[i]?.bytes ?? new Uint8Array())));
+      const pulled = await alice.pull({ repository: 'secure/adapter', tag: 'v1' });
+      assert.equal(pulled.digest, pub.digest);
+      assert.ok(pulled.files.every((f, i) => sameBytes(f.bytes, files[i]?.bytes ?? new Uint8Array())));
 
-    // A second pull of the same repository needs no new token.
-    const before2 = issuer.requests.length;
-    await alice.pull({ repository: 'secure/copy', tag: 'v1' });
-    const mid = issuer.requests.length;
-    await alice.pull({ repository: 'secure/copy', tag: 'v1' });
-    assert.equal(issuer.requests.length, mid, 'token reused for the same scope');
-    assert.ok(mid - before2 <= 1);
-    assert.equal(alice.http.tokenRequests, issuer.requests.length);
-  });
+      // A second pull of the same repository needs no new token.
+      const before2 = issuer.requests.length;
+      await alice.pull({ repository: 'secure/copy', tag: 'v1' });
+      const mid = issuer.requests.length;
+      await alice.pull({ repository: 'secure/copy', tag: 'v1' });
+      assert.equal(issuer.requests.length, mid, 'token reused for the same scope');
+      assert.ok(mid - before2 <= 1);
+      assert.equal(alice.http.tokenRequests, issuer.requests.length);
+    });
 
-  test('a read-only user can pull but not publish; wrong password and anonymous are refused clearly', async () => {
-    const bob = clientFor(server.registry, { username: 'bob', password: USERS.bob });
-    const pulled = await bob.pull({ repository: 'secure/adapter', tag: 'v1' });
-    assert.ok(pulled.files.length > 0);
-    await expectError(
-      bob.publish({ repository: 'secure/adapter', tag: 'v2' }, { files: pulled.files, annotations: {} }),
-      'UNAUTHORIZED',
-      401,
-      /did not grant user 'bob' the access 'repository:secure\/adapter:pull,push'.*check the account's permissions/,
-    );
-    await expectError(
-      clientFor(server.registry, { username: 'alice', password: 'wrong' }).pull({ repository: 'secure/adapter', tag: 'v1' }),
-      'UNAUTHORIZED',
-      401,
-      /the token service of 127\.0\.0\.1:\d+ \(http:\/\/127\.0\.0\.1:\d+\/token\) refused user 'alice' \(HTTP 401\); check the username and password/,
-    );
-    await expectError(
-      clientFor(server.registry, undefined).pull({ repository: 'secure/adapter', tag: 'v1' }),
-      'UNAUTHORIZED',
-      401,
-      /requires authentication and no credentials are configured/,
-    );
-  });
-});
+    test('a read-only user can pull but not publish; wrong password and anonymous are refused clearly', async () => {
+      const bob = clientFor(server.registry, { username: 'bob', password: USERS.bob });
+      const pulled = await bob.pull({ repository: 'secure/adapter', tag: 'v1' });
+      assert.ok(pulled.files.length > 0);
+      await expectError(
+        bob.publish({ repository: 'secure/adapter', tag: 'v2' }, { files: pulled.files, annotations: {} }),
+        'UNAUTHORIZED',
+        401,
+        /did not grant user 'bob' the access 'repository:secure\/adapter:pull,push'.*check the account's permissions/,
+      );
+      await expectError(
+        clientFor(server.registry, { username: 'alice', password: 'wrong' }).pull({
+          repository: 'secure/adapter',
+          tag: 'v1',
+        }),
+        'UNAUTHORIZED',
+        401,
+        /the token service of 127\.0\.0\.1:\d+ \(http:\/\/127\.0\.0\.1:\d+\/token\) refused user 'alice' \(HTTP 401\); check the username and password/,
+      );
+      await expectError(
+        clientFor(server.registry, undefined).pull({ repository: 'secure/adapter', tag: 'v1' }),
+        'UNAUTHORIZED',
+        401,
+        /requires authentication and no credentials are configured/,
+      );
+    });
+  },
+);
+
+describe(
+  'token auth with the key named by `kid` (libtrust key id) instead of `x5c`',
+  { skip: missingTools('docker-registry', 'openssl') ?? false },
+  () => {
+    let server: RunningRegistry;
+    let issuer: TokenIssuer;
+    let dir: string;
+    before(async () => {
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'adapter-token-kid-'));
+      issuer = await startTokenIssuer({ dir, users: USERS, keyForm: 'kid' });
+      server = await startRegistry({
+        kind: 'token',
+        token: {
+          realm: issuer.realm,
+          service: issuer.service,
+          issuer: issuer.issuer,
+          rootCertBundle: issuer.certPath,
+        },
+      });
+    });
+    after(async () => {
+      await server.stop();
+      await issuer.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    test('the registry accepts the tokens: publish and pull', async () => {
+      const alice = clientFor(server.registry, { username: 'alice', password: USERS.alice });
+      const files = adapterWithExtras('tiny-gpt2_prompt_tuning', 'kid');
+      const pub = await alice.publish(
+        { repository: 'kid/adapter', tag: 'v1' },
+        { files, annotations: adapterAnnotations(META) },
+      );
+      const pulled = await alice.pull({ repository: 'kid/adapter', tag: 'v1' });
+      assert.equal(pulled.digest, pub.digest);
+      assert.ok(pulled.files.every((f, i) => sameBytes(f.bytes, files[i]?.bytes ?? new Uint8Array())));
+    });
+  },
+);

@@ -8,7 +8,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
-import { ADAPTER_FILE, ANNOTATION, MEDIA_TYPE, OciRegistry, adapterAnnotations } from '../../../core/registry/oci.js';
+import {
+  ADAPTER_FILE,
+  ANNOTATION,
+  MEDIA_TYPE,
+  OciRegistry,
+  adapterAnnotations,
+} from '../../../core/registry/oci.js';
 import type { PublishedAdapter } from '../../../core/registry/types.js';
 import { adapterWithExtras } from '../../harness/registry/adapters.js';
 import { startRegistry } from '../../harness/registry/registry-server.js';
@@ -57,8 +63,14 @@ describe('skopeo reads our artifacts', { skip: missingTools('docker-registry', '
     assert.equal(raw.artifactType, MEDIA_TYPE.adapter);
     assert.equal(raw.config.mediaType, MEDIA_TYPE.empty);
     assert.deepEqual(raw.annotations, annotations);
-    assert.deepEqual(raw.layers.map((l) => l.annotations?.[ANNOTATION.title]), files.map((f) => f.name));
-    assert.equal(`sha256:${crypto.createHash('sha256').update(stdout.trimEnd()).digest('hex')}`, published.digest);
+    assert.deepEqual(
+      raw.layers.map((l) => l.annotations?.[ANNOTATION.title]),
+      files.map((f) => f.name),
+    );
+    assert.equal(
+      `sha256:${crypto.createHash('sha256').update(stdout.trimEnd()).digest('hex')}`,
+      published.digest,
+    );
   });
 
   test('skopeo inspect (parsed) recognises the manifest as a non-image artifact', async () => {
@@ -72,24 +84,47 @@ describe('skopeo reads our artifacts', { skip: missingTools('docker-registry', '
       assert.equal(info.Digest, published.digest);
     } catch (e) {
       const stderr = (e as { stderr?: string }).stderr ?? String(e);
-      assert.match(stderr, /unsupported image-specific operation on artifact with type \\?"application\/vnd\.oci\.empty\.v1\+json\\?"/, stderr);
+      assert.match(
+        stderr,
+        /unsupported image-specific operation on artifact with type \\?"application\/vnd\.oci\.empty\.v1\+json\\?"/,
+        stderr,
+      );
     }
     // The config it refers to is the empty descriptor's `{}`.
-    const { stdout: config } = await run('skopeo', ['inspect', '--config', '--raw', '--tls-verify=false', ref]);
+    const { stdout: config } = await run('skopeo', [
+      'inspect',
+      '--config',
+      '--raw',
+      '--tls-verify=false',
+      ref,
+    ]);
     assert.equal(config.trim(), '{}');
   });
 
   test('skopeo list-tags and copy to an OCI layout keep our bytes', async () => {
-    const { stdout } = await run('skopeo', ['list-tags', '--tls-verify=false', `docker://${server.registry}/interop/adapter`]);
+    const { stdout } = await run('skopeo', [
+      'list-tags',
+      '--tls-verify=false',
+      `docker://${server.registry}/interop/adapter`,
+    ]);
     assert.deepEqual((JSON.parse(stdout) as { Tags: string[] }).Tags, ['v1']);
     const layout = path.join(work, 'layout');
-    await run('skopeo', ['copy', '--quiet', '--src-tls-verify=false', '--preserve-digests', `docker://${server.registry}/interop/adapter:v1`, `oci:${layout}:v1`]);
+    await run('skopeo', [
+      'copy',
+      '--quiet',
+      '--src-tls-verify=false',
+      '--preserve-digests',
+      `docker://${server.registry}/interop/adapter:v1`,
+      `oci:${layout}:v1`,
+    ]);
     for (const f of files) {
       const digest = `sha256:${crypto.createHash('sha256').update(f.bytes).digest('hex')}`;
       const copied = fs.readFileSync(path.join(layout, 'blobs', 'sha256', digest.slice('sha256:'.length)));
       assert.equal(Buffer.compare(copied, Buffer.from(f.bytes)), 0, `${f.name} copied intact`);
     }
-    const index = JSON.parse(fs.readFileSync(path.join(layout, 'index.json'), 'utf8')) as { manifests: { digest: string }[] };
+    const index = JSON.parse(fs.readFileSync(path.join(layout, 'index.json'), 'utf8')) as {
+      manifests: { digest: string }[];
+    };
     assert.equal(index.manifests[0]?.digest, published.digest);
     assert.ok(files.some((f) => f.name === ADAPTER_FILE.weights));
   });

@@ -15,7 +15,11 @@ function sha(bytes: Uint8Array): string {
   return `sha256:${crypto.createHash('sha256').update(bytes).digest('hex')}`;
 }
 
-export function response(status: number, body: Uint8Array | string = '', headers: Record<string, string> = {}): FetchResponse {
+export function response(
+  status: number,
+  body: Uint8Array | string = '',
+  headers: Record<string, string> = {},
+): FetchResponse {
   const bytes = typeof body === 'string' ? new TextEncoder().encode(body) : body;
   const h = new Map(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
   return {
@@ -37,7 +41,8 @@ export class FakeRegistry {
   readonly uploads = new Map<string, { repo: string; data: Uint8Array[] }>();
   readonly calls: FakeCall[] = [];
   /** Called first for every request; return a response to short-circuit (failure injection). */
-  intercept: ((method: string, url: URL, init: FetchRequestInit) => FetchResponse | Error | undefined) | undefined;
+  intercept:
+    ((method: string, url: URL, init: FetchRequestInit) => FetchResponse | Error | undefined) | undefined;
   /** Whether `tags/list` honours `n` (Distribution 2.8 does not). */
   pageTags = true;
   /** Whether the fake serves the referrers API (and answers `OCI-Subject` to a manifest with a subject). */
@@ -76,12 +81,17 @@ export class FakeRegistry {
   }
 
   /** Stores a manifest directly under a tag. */
-  putManifest(repo: string, tag: string | undefined, bytes: Uint8Array, mediaType = 'application/vnd.oci.image.manifest.v1+json'): string {
+  putManifest(
+    repo: string,
+    tag: string | undefined,
+    bytes: Uint8Array,
+    mediaType = 'application/vnd.oci.image.manifest.v1+json',
+  ): string {
     const d = sha(bytes);
     this.manifests.set(`${repo}@${d}`, { bytes, mediaType });
     if (tag !== undefined) {
       let t = this.tags.get(repo);
-      if (t === undefined) this.tags.set(repo, (t = new Map()));
+      if (t === undefined) this.tags.set(repo, (t = new Map<string, string>()));
       t.set(tag, d);
     }
     return d;
@@ -112,7 +122,8 @@ export class FakeRegistry {
     if (m !== null && method === 'GET') {
       const repo = m[1] ?? '';
       const t = this.tags.get(repo);
-      if (t === undefined) return response(404, errorBody('NAME_UNKNOWN', 'repository name not known to registry'));
+      if (t === undefined)
+        return response(404, errorBody('NAME_UNKNOWN', 'repository name not known to registry'));
       if (!this.pageTags) u.searchParams.delete('n');
       const r = this.page([...t.keys()], u, `/v2/${repo}/tags/list`, 'tags');
       return r;
@@ -123,22 +134,34 @@ export class FakeRegistry {
       const ref = m[2] ?? '';
       if (method === 'PUT') {
         const d = sha(body);
-        if (ref.startsWith('sha256:') && ref !== d) return response(400, errorBody('DIGEST_INVALID', 'provided digest did not match'));
-        this.putManifest(repo, ref.startsWith('sha256:') ? undefined : ref, body, headers['Content-Type'] ?? '');
-        const subject = (JSON.parse(new TextDecoder().decode(body)) as { subject?: { digest: string } }).subject;
-        const h: Record<string, string> = { 'Docker-Content-Digest': d, Location: `/v2/${repo}/manifests/${d}` };
+        if (ref.startsWith('sha256:') && ref !== d)
+          return response(400, errorBody('DIGEST_INVALID', 'provided digest did not match'));
+        this.putManifest(
+          repo,
+          ref.startsWith('sha256:') ? undefined : ref,
+          body,
+          headers['Content-Type'] ?? '',
+        );
+        const subject = (JSON.parse(new TextDecoder().decode(body)) as { subject?: { digest: string } })
+          .subject;
+        const h: Record<string, string> = {
+          'Docker-Content-Digest': d,
+          Location: `/v2/${repo}/manifests/${d}`,
+        };
         if (this.referrersApi && subject !== undefined) h['OCI-Subject'] = subject.digest;
         return response(201, '', h);
       }
       const digest = ref.startsWith('sha256:') ? ref : this.tags.get(repo)?.get(ref);
       const stored = digest === undefined ? undefined : this.manifests.get(`${repo}@${digest}`);
       if (method === 'DELETE') {
-        if (stored === undefined || digest === undefined) return response(404, errorBody('MANIFEST_UNKNOWN', 'manifest unknown'));
+        if (stored === undefined || digest === undefined)
+          return response(404, errorBody('MANIFEST_UNKNOWN', 'manifest unknown'));
         this.manifests.delete(`${repo}@${digest}`);
         for (const [tag, d] of this.tags.get(repo) ?? []) if (d === digest) this.tags.get(repo)?.delete(tag);
         return response(202);
       }
-      if (stored === undefined || digest === undefined) return response(404, errorBody('MANIFEST_UNKNOWN', 'manifest unknown'));
+      if (stored === undefined || digest === undefined)
+        return response(404, errorBody('MANIFEST_UNKNOWN', 'manifest unknown'));
       const h = { 'Content-Type': stored.mediaType, 'Docker-Content-Digest': digest };
       return response(200, method === 'HEAD' ? '' : stored.bytes, h);
     }
@@ -148,13 +171,27 @@ export class FakeRegistry {
       const manifests: unknown[] = [];
       for (const [key, stored] of this.manifests) {
         if (!key.startsWith(`${repo}@`)) continue;
-        const parsed = JSON.parse(new TextDecoder().decode(stored.bytes)) as { subject?: { digest: string }; artifactType?: string; annotations?: Record<string, string> };
+        const parsed = JSON.parse(new TextDecoder().decode(stored.bytes)) as {
+          subject?: { digest: string };
+          artifactType?: string;
+          annotations?: Record<string, string>;
+        };
         if (parsed.subject?.digest !== m[2]) continue;
-        manifests.push({ mediaType: stored.mediaType, digest: key.slice(repo.length + 1), size: stored.bytes.byteLength, artifactType: parsed.artifactType, annotations: parsed.annotations });
+        manifests.push({
+          mediaType: stored.mediaType,
+          digest: key.slice(repo.length + 1),
+          size: stored.bytes.byteLength,
+          artifactType: parsed.artifactType,
+          annotations: parsed.annotations,
+        });
       }
-      return response(200, JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests }), {
-        'Content-Type': 'application/vnd.oci.image.index.v1+json',
-      });
+      return response(
+        200,
+        JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests }),
+        {
+          'Content-Type': 'application/vnd.oci.image.index.v1+json',
+        },
+      );
     }
     m = /^\/v2\/(.+)\/blobs\/uploads\/([^/]*)$/.exec(p);
     if (m !== null) {
@@ -169,17 +206,24 @@ export class FakeRegistry {
         }
         const newId = String(this.nextUpload++);
         this.uploads.set(newId, { repo, data: [] });
-        return response(202, '', { Location: `/v2/${repo}/blobs/uploads/${newId}?_state=abc%3D`, Range: '0-0' });
+        return response(202, '', {
+          Location: `/v2/${repo}/blobs/uploads/${newId}?_state=abc%3D`,
+          Range: '0-0',
+        });
       }
       const up = this.uploads.get(id);
       if (up === undefined) return response(404, errorBody('BLOB_UPLOAD_UNKNOWN', 'blob upload unknown'));
       if (method === 'PATCH') {
         up.data.push(body.slice());
         const size = up.data.reduce((s, c) => s + c.byteLength, 0);
-        return response(202, '', { Location: `/v2/${repo}/blobs/uploads/${id}?_state=next`, Range: `0-${size - 1}` });
+        return response(202, '', {
+          Location: `/v2/${repo}/blobs/uploads/${id}?_state=next`,
+          Range: `0-${size - 1}`,
+        });
       }
       if (method === 'PUT') {
-        if (headers['Content-Type'] !== 'application/octet-stream') return response(400, errorBody('DIGEST_INVALID', 'no content type'));
+        if (headers['Content-Type'] !== 'application/octet-stream')
+          return response(400, errorBody('DIGEST_INVALID', 'no content type'));
         up.data.push(body.slice());
         const all = new Uint8Array(up.data.reduce((s, c) => s + c.byteLength, 0));
         let off = 0;
@@ -188,7 +232,8 @@ export class FakeRegistry {
           off += c.byteLength;
         }
         const want = u.searchParams.get('digest');
-        if (want !== sha(all)) return response(400, errorBody('DIGEST_INVALID', 'provided digest did not match uploaded content'));
+        if (want !== sha(all))
+          return response(400, errorBody('DIGEST_INVALID', 'provided digest did not match uploaded content'));
         this.uploads.delete(id);
         this.blobs.set(want, all);
         this.link(repo, want);
@@ -201,7 +246,10 @@ export class FakeRegistry {
       const d = m[2] ?? '';
       const bytes = this.repoBlobs.get(repo)?.has(d) === true ? this.blobs.get(d) : undefined;
       if (bytes === undefined) return response(404, errorBody('BLOB_UNKNOWN', 'blob unknown to registry'));
-      return response(200, method === 'HEAD' ? '' : bytes, { 'Content-Length': String(bytes.byteLength), 'Docker-Content-Digest': d });
+      return response(200, method === 'HEAD' ? '' : bytes, {
+        'Content-Length': String(bytes.byteLength),
+        'Docker-Content-Digest': d,
+      });
     }
     return response(404, '404 page not found');
   }

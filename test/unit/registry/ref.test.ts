@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { formatReference, isLoopbackHost, parseReference, parseRegistryAddress } from '../../../core/registry/ref.js';
+import {
+  formatReference,
+  isLoopbackHost,
+  parseReference,
+  parseRegistryAddress,
+} from '../../../core/registry/ref.js';
 import { RegistryError } from '../../../core/registry/types.js';
 
 const D = 'sha256:' + 'ab'.repeat(32);
@@ -27,15 +32,13 @@ test('OCI references: host, port, scheme, repository, tag, digest', () => {
     digest: D,
   });
   const v6 = parseReference(`[::1]:5000/a/b.c_d__e-f:V1.0_rc-1@${D}`);
-  assert.equal(v6.kind, 'oci');
-  if (v6.kind === 'oci') {
-    assert.equal(v6.hostname, '::1');
-    assert.equal(v6.registry, '[::1]:5000');
-    assert.equal(v6.scheme, 'http');
-    assert.equal(v6.repository, 'a/b.c_d__e-f');
-    assert.equal(v6.tag, 'V1.0_rc-1');
-    assert.equal(v6.digest, D);
-  }
+  assert.ok(v6.kind === 'oci');
+  assert.equal(v6.hostname, '::1');
+  assert.equal(v6.registry, '[::1]:5000');
+  assert.equal(v6.scheme, 'http');
+  assert.equal(v6.repository, 'a/b.c_d__e-f');
+  assert.equal(v6.tag, 'V1.0_rc-1');
+  assert.equal(v6.digest, D);
   const plain = parseReference('oci://Registry.Example.com:443/team/adapter');
   assert.ok(plain.kind === 'oci');
   assert.equal(plain.registry, 'registry.example.com:443');
@@ -46,8 +49,17 @@ test('OCI references: host, port, scheme, repository, tag, digest', () => {
 });
 
 test('plain http only for loopback hosts', () => {
-  for (const h of ['localhost', 'LOCALHOST', '127.0.0.1', '127.255.0.9', '[::1]', '::1']) assert.ok(isLoopbackHost(h), h);
-  for (const h of ['128.0.0.1', '127.0.0.256', 'localhost.evil.example', '10.0.0.1', '[::2]', '0.0.0.0', 'ghcr.io']) {
+  for (const h of ['localhost', 'LOCALHOST', '127.0.0.1', '127.255.0.9', '[::1]', '::1'])
+    assert.ok(isLoopbackHost(h), h);
+  for (const h of [
+    '128.0.0.1',
+    '127.0.0.256',
+    'localhost.evil.example',
+    '10.0.0.1',
+    '[::2]',
+    '0.0.0.0',
+    'ghcr.io',
+  ]) {
     assert.ok(!isLoopbackHost(h), h);
   }
   const remote = parseReference('192.168.1.10:5000/a:v1');
@@ -55,15 +67,37 @@ test('plain http only for loopback hosts', () => {
 });
 
 test('Hub references', () => {
-  assert.deepEqual(parseReference('hf://acme/stories260K-spam'), { kind: 'hf', owner: 'acme', name: 'stories260K-spam', revision: undefined });
-  assert.deepEqual(parseReference('hf://acme/model.v2@main'), { kind: 'hf', owner: 'acme', name: 'model.v2', revision: 'main' });
+  assert.deepEqual(parseReference('hf://acme/stories260K-spam'), {
+    kind: 'hf',
+    owner: 'acme',
+    name: 'stories260K-spam',
+    revision: undefined,
+  });
+  assert.deepEqual(parseReference('hf://acme/model.v2@main'), {
+    kind: 'hf',
+    owner: 'acme',
+    name: 'model.v2',
+    revision: 'main',
+  });
 });
 
 test('registry addresses for search', () => {
   assert.deepEqual(parseRegistryAddress('hf://'), { kind: 'hf', owner: undefined });
   assert.deepEqual(parseRegistryAddress('hf://acme'), { kind: 'hf', owner: 'acme' });
-  assert.deepEqual(parseRegistryAddress('127.0.0.1:5000'), { kind: 'oci', registry: '127.0.0.1:5000', hostname: '127.0.0.1', port: 5000, scheme: 'http' });
-  assert.deepEqual(parseRegistryAddress('ghcr.io/'), { kind: 'oci', registry: 'ghcr.io', hostname: 'ghcr.io', port: undefined, scheme: 'https' });
+  assert.deepEqual(parseRegistryAddress('127.0.0.1:5000'), {
+    kind: 'oci',
+    registry: '127.0.0.1:5000',
+    hostname: '127.0.0.1',
+    port: 5000,
+    scheme: 'http',
+  });
+  assert.deepEqual(parseRegistryAddress('ghcr.io/'), {
+    kind: 'oci',
+    registry: 'ghcr.io',
+    hostname: 'ghcr.io',
+    port: undefined,
+    scheme: 'https',
+  });
 });
 
 test('invalid references are refused with INVALID_REF and say why', () => {
@@ -90,7 +124,11 @@ test('invalid references are refused with INVALID_REF and say why', () => {
   for (const [input, pattern] of cases) {
     assert.throws(
       () => parseReference(input),
-      (e: unknown) => e instanceof RegistryError && e.code === 'INVALID_REF' && pattern.test(e.message) && e.message.includes(input),
+      (e: unknown) =>
+        e instanceof RegistryError &&
+        e.code === 'INVALID_REF' &&
+        pattern.test(e.message) &&
+        e.message.includes(input),
       input,
     );
   }
