@@ -171,7 +171,9 @@ export async function requestBearerToken(args: {
   }
   let res;
   try {
-    res = await args.fetch(url.toString(), {
+    // Called unbound: a browser's window.fetch throws "Illegal invocation" when called as a method of another object.
+    const fetchFn = args.fetch;
+    res = await fetchFn(url.toString(), {
       method: 'GET',
       headers,
       ...(args.signal === undefined ? {} : { signal: args.signal }),

@@ -326,7 +326,9 @@ export class RegistryHttp {
 
       let res: FetchResponse;
       try {
-        res = await this.fetchFn(url, {
+        // Called unbound: a browser's window.fetch throws "Illegal invocation" when `this` is not the window.
+        const fetchFn = this.fetchFn;
+        res = await fetchFn(url, {
           method: req.method,
           headers,
           ...(req.body === undefined ? {} : { body: toBody(req.body) }),

@@ -185,13 +185,6 @@ export function adapterMetaFromAnnotations(a: Readonly<Record<string, string>>):
   return meta as unknown as AdapterMeta;
 }
 
-export interface BlobToPush {
-  readonly descriptor: Descriptor;
-  readonly bytes: Uint8Array;
-  /** File name for messages and progress. */
-  readonly name: string;
-}
-
 /** The manifest of an artifact and its exact bytes (their sha256 is the version's digest). */
 export interface BuiltManifest {
   readonly manifest: OciManifest;

@@ -534,7 +534,7 @@ export class OciRegistry implements AdapterRegistry {
     const res = await this.http.request({
       method: 'POST',
       url,
-      headers: { 'Content-Length': '0' },
+      // No body: fetch sends Content-Length: 0 itself (browsers forbid setting it).
       scopes: from === undefined ? [pushScope(repo)] : [pushScope(repo), pullScope(from)],
       signal: options?.signal,
     });
@@ -645,7 +645,13 @@ export class OciRegistry implements AdapterRegistry {
     let session: string | null | undefined;
     for (const from of sources) {
       if (!isValidRepository(from)) continue;
-      session = await this.startUpload(repo, digest, from, options);
+      try {
+        session = await this.startUpload(repo, digest, from, options);
+      } catch (e) {
+        // No read access to the source repository: not worth failing the publish; upload instead.
+        if (e instanceof RegistryError && (e.status === 401 || e.status === 403)) continue;
+        throw e;
+      }
       if (session === null) {
         this.rememberBlob(digest, repo);
         options?.onProgress?.({

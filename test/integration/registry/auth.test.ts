@@ -16,7 +16,7 @@ import type { TokenIssuer } from '../../harness/registry/token-issuer.js';
 import { missingTools } from '../../harness/registry/tools.js';
 
 const noSleep = (): Promise<void> => Promise.resolve();
-const USERS = { alice: 's3cret-pass', bob: 'hunter2-bob' };
+const USERS = { alice: 's3cret-pass', bob: 'hunter2-bob', carol: 'carol-pass' };
 const META: AdapterMeta = {
   baseModel: 'stories260K',
   method: 'PREFIX_TUNING',
@@ -136,9 +136,15 @@ describe(
       issuer = await startTokenIssuer({
         dir,
         users: USERS,
-        // bob may only read; alice may do everything.
-        grant: (user, _type, _name, actions) =>
-          user === 'alice' ? actions : user === 'bob' ? actions.filter((a) => a === 'pull' || a === '*') : [],
+        // alice may do everything, bob may only read, carol owns carol/* and nothing else.
+        grant: (user, _type, name, actions) =>
+          user === 'alice'
+            ? actions
+            : user === 'bob'
+              ? actions.filter((a) => a === 'pull' || a === '*')
+              : user === 'carol' && name.startsWith('carol/')
+                ? actions
+                : [],
       });
       server = await startRegistry({
         kind: 'token',
@@ -201,6 +207,30 @@ describe(
       assert.equal(issuer.requests.length, mid, 'token reused for the same scope');
       assert.ok(mid - before2 <= 1);
       assert.equal(alice.http.tokenRequests, issuer.requests.length);
+    });
+
+    test('a mount from a repository the user cannot read falls back to uploading', async () => {
+      const carol = clientFor(server.registry, { username: 'carol', password: USERS.carol });
+      const files = adapterWithExtras('tiny-qwen2_prefix_tuning', 'token-auth'); // the same bytes as secure/adapter
+      const pub = await carol.publish(
+        { repository: 'carol/adapter', tag: 'v1' },
+        { files, annotations: adapterAnnotations(META) },
+        { mountFrom: ['secure/adapter'] },
+      );
+      // The mount was tried (the token service was asked for the source repository) and refused.
+      assert.ok(
+        issuer.requests.some(
+          (r) => r.user === 'carol' && r.scopes.includes('repository:secure/adapter:pull'),
+        ),
+      );
+      const pulled = await carol.pull({ repository: 'carol/adapter', tag: 'v1' });
+      assert.equal(pulled.digest, pub.digest);
+      await expectError(
+        carol.pull({ repository: 'secure/adapter', tag: 'v1' }),
+        'UNAUTHORIZED',
+        401,
+        /did not grant user 'carol'/,
+      );
     });
 
     test('a read-only user can pull but not publish; wrong password and anonymous are refused clearly', async () => {
