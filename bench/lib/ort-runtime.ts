@@ -17,7 +17,7 @@ import { progress } from './env.js';
 import type { BenchResult, DecodeResult, PrefillResult } from './results.js';
 import { decodeFigures, generationTiming, round, roundRobin, timeRepeats } from './stats.js';
 import type { GenerationTiming } from './stats.js';
-import { BenchError, WARMUP_TOKENS, promptIds } from './plan.js';
+import { BenchError, promptIds } from './plan.js';
 import type { RuntimePlan } from './plan.js';
 
 export const ONNX_DECODER_FILE = 'decoder_with_past.onnx';
@@ -149,7 +149,7 @@ export async function benchOrt(
           : ''),
     );
     for (const adapter of adapters) {
-      for (let i = 0; i < d.warmups; i++) await timedGenerate(model, ids, adapter, WARMUP_TOKENS);
+      for (let i = 0; i < d.warmups; i++) await timedGenerate(model, ids, adapter, d.newTokens);
     }
     const timings = await roundRobin(
       adapters.map((adapter) => () => timedGenerate(model, ids, adapter, d.newTokens)),

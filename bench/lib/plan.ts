@@ -8,13 +8,10 @@ export interface PrefillPlan {
   readonly repeats: number;
 }
 
-/** New tokens of a decode warm-up run. */
-export const WARMUP_TOKENS = 4;
-
 export interface DecodePlan {
   readonly promptTokens: number;
   readonly newTokens: number;
-  /** short runs of WARMUP_TOKENS before the timed ones */
+  /** untimed full-length generations per variant before the timed ones (short ones left the JIT cold) */
   readonly warmups: number;
   readonly repeats: number;
   /** P of the adapter runs (tfjs: a soft prompt; ORT: a prefix and a soft prompt); 0 skips them */

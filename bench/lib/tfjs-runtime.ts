@@ -15,7 +15,7 @@ import { progress } from './env.js';
 import type { BenchResult, DecodeResult, PrefillResult } from './results.js';
 import { decodeFigures, generationTiming, round, roundRobin, timeRepeats } from './stats.js';
 import type { GenerationTiming } from './stats.js';
-import { BenchError, WARMUP_TOKENS, promptIds } from './plan.js';
+import { BenchError, promptIds } from './plan.js';
 import type { DecodePlan, PrefillPlan, RuntimePlan } from './plan.js';
 
 export interface TfjsBackendInfo {
@@ -135,9 +135,8 @@ async function benchDecode(
 ): Promise<DecodeResult[]> {
   const ids = promptIds(plan.promptTokens, model.config.vocabSize, 7);
   const variants: (SoftPrompt | undefined)[] = soft === undefined ? [undefined] : [undefined, soft];
-  // warm-ups are short generations: they set up the T = 1 kernels without paying for a full run
   for (const v of variants) {
-    for (let i = 0; i < plan.warmups; i++) await timedGenerate(model, ids, v?.cache, WARMUP_TOKENS);
+    for (let i = 0; i < plan.warmups; i++) await timedGenerate(model, ids, v?.cache, plan.newTokens);
   }
   const timings = await roundRobin(
     variants.map((v) => () => timedGenerate(model, ids, v?.cache, plan.newTokens)),
