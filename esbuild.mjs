@@ -33,12 +33,19 @@ const nodeOptions = {
   logLevel: 'warning',
 };
 
-const tfjsWasmFiles = ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm'];
+const tfjsWasmFiles = [
+  'tfjs-backend-wasm.wasm',
+  'tfjs-backend-wasm-simd.wasm',
+  'tfjs-backend-wasm-threaded-simd.wasm',
+];
 
 function copyWasm(outdir) {
   fs.mkdirSync(outdir, { recursive: true });
   for (const f of tfjsWasmFiles) {
-    fs.copyFileSync(path.join(root, 'node_modules/@tensorflow/tfjs-backend-wasm/dist', f), path.join(outdir, f));
+    fs.copyFileSync(
+      path.join(root, 'node_modules/@tensorflow/tfjs-backend-wasm/dist', f),
+      path.join(outdir, f),
+    );
   }
 }
 

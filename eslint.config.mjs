@@ -18,24 +18,44 @@ const platformBound = [
 ];
 
 export default tseslint.config(
-  { ignores: ['.tmp/**', 'node_modules/**', 'dist/**', 'dist-test/**', 'dist-bench/**', 'models/**', 'test/fixtures/**'] },
+  {
+    ignores: [
+      '.tmp/**',
+      'node_modules/**',
+      'dist/**',
+      'dist-test/**',
+      'dist-bench/**',
+      'models/**',
+      'test/fixtures/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {
     languageOptions: {
-      parserOptions: { projectService: { allowDefaultProject: ['eslint.config.mjs', 'esbuild.mjs', 'scripts/*.mjs'] }, tsconfigRootDir: import.meta.dirname },
+      parserOptions: {
+        projectService: { allowDefaultProject: ['eslint.config.mjs', 'esbuild.mjs', 'scripts/*.mjs'] },
+        tsconfigRootDir: import.meta.dirname,
+      },
     },
     rules: {
       '@typescript-eslint/consistent-type-imports': 'error',
       '@typescript-eslint/switch-exhaustiveness-check': 'error',
-      '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true, allowBoolean: true }],
+      '@typescript-eslint/restrict-template-expressions': [
+        'error',
+        { allowNumber: true, allowBoolean: true },
+      ],
       '@typescript-eslint/no-non-null-assertion': 'off',
       // node:test's test/describe/it return promises that the runner itself awaits
       '@typescript-eslint/no-floating-promises': [
         'error',
         {
           allowForKnownSafeCalls: [
-            { from: 'package', package: 'node:test', name: ['test', 'it', 'describe', 'suite', 'before', 'after'] },
+            {
+              from: 'package',
+              package: 'node:test',
+              name: ['test', 'it', 'describe', 'suite', 'before', 'after'],
+            },
           ],
         },
       ],
@@ -53,7 +73,10 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          paths: platformBound.map((name) => ({ name, message: 'core/ must stay platform-free (CONVENTIONS.md).' })),
+          paths: platformBound.map((name) => ({
+            name,
+            message: 'core/ must stay platform-free (CONVENTIONS.md).',
+          })),
           patterns: [{ group: ['node:*'], message: 'core/ must stay platform-free: take bytes, not paths.' }],
         },
       ],

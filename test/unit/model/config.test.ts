@@ -105,12 +105,9 @@ describe('adapter fit', () => {
         /num_attention_heads is 8 but the model has 4 key\/value heads/.test(String(e)),
     );
     const wrongLayers = loadPromptAdapter({ ...prefixConfig, num_layers: 4 }, tensors([8, 256]), 'b');
-    assert.throws(
-      () => {
-        checkAdapterFitsModel(wrongLayers, stories);
-      },
-      /num_layers is 4 but the model has 5 layers/,
-    );
+    assert.throws(() => {
+      checkAdapterFitsModel(wrongLayers, stories);
+    }, /num_layers is 4 but the model has 5 layers/);
   });
 
   it('refuses a prompt_embeddings tensor that disagrees with adapter_config.json', () => {
