@@ -4,12 +4,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 import { parseArgs } from 'node:util';
-import * as tf from '@tensorflow/tfjs-core';
 import { readInt32, serializeSafetensors } from '../core/formats/safetensors.js';
 import type { TensorToWrite } from '../core/formats/safetensors.js';
 import { PromptCache, generate } from '../core/generate/generate.js';
 import type { SamplingOptions } from '../core/generate/sampling.js';
-import { promptInputOf, runForward } from '../core/prompts/run.js';
+import { runForward } from '../core/prompts/run.js';
 import { isPrefixMethod } from '../core/prompts/peft.js';
 import type { PromptAdapter } from '../core/prompts/peft.js';
 import { OnnxCausalLM, generateOnnx, prefixAdapterFromPeft } from '../runtime/onnx.js';
@@ -234,18 +233,7 @@ async function commandGenerate(args: string[]): Promise<void> {
         onToken,
       );
     } else {
-      const prompt =
-        adapter === undefined
-          ? undefined
-          : tf.tensor2d(adapter.promptEmbeddings.data, [...adapter.promptEmbeddings.shape] as [
-              number,
-              number,
-            ]);
-      const cache =
-        adapter === undefined || prompt === undefined
-          ? undefined
-          : PromptCache.build(loaded.model, promptInputOf(adapter, prompt));
-      prompt?.dispose();
+      const cache = PromptCache.forAdapter(loaded.model, adapter);
       try {
         all = await generate(loaded.model, promptIds, cache, {
           maxNewTokens,

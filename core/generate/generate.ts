@@ -9,6 +9,8 @@ import type { FrozenTransformer, LayerKV } from '../model/types.js';
 import { ModelError } from '../model/types.js';
 import { prefixToPast } from '../prompts/forward.js';
 import type { PromptInput } from '../prompts/forward.js';
+import { isPrefixMethod } from '../prompts/peft.js';
+import type { PromptAdapter } from '../prompts/peft.js';
 import { Sampler } from './sampling.js';
 import type { SamplingOptions } from './sampling.js';
 
@@ -41,6 +43,21 @@ export class PromptCache {
       layers.push({ key: past[i] as tf.Tensor4D, value: past[i + 1] as tf.Tensor4D });
     }
     return new PromptCache(layers, P);
+  }
+
+  /** The cache for a loaded PEFT adapter (its stored prompt_embeddings), or undefined without one. */
+  static forAdapter(model: FrozenTransformer, adapter: PromptAdapter | undefined): PromptCache | undefined {
+    if (adapter === undefined) return undefined;
+    const [P = 0, W = 0] = adapter.promptEmbeddings.shape;
+    const embeddings = tf.tensor2d(adapter.promptEmbeddings.data, [P, W]);
+    try {
+      return PromptCache.build(model, {
+        kind: isPrefixMethod(adapter.config.peftType) ? 'prefix' : 'soft',
+        embeddings,
+      });
+    } finally {
+      embeddings.dispose();
+    }
   }
 
   dispose(): void {

@@ -10,7 +10,6 @@ import { readAdapterDir, readModelDir } from '../../cli/files.js';
 import { PromptCache, generate } from '../../core/generate/generate.js';
 import { createModel } from '../../core/model/index.js';
 import type { FrozenTransformer } from '../../core/model/types.js';
-import { promptInputOf } from '../../core/prompts/run.js';
 import { bundledModel, fixture, readJson } from '../helpers/paths.js';
 
 interface GenerateCase {
@@ -66,18 +65,7 @@ for (const backend of ['cpu', 'wasm'] as NodeBackend[]) {
       it(`case ${i}: ${c.adapter ?? 'bare model'} — "${c.prompt}"`, async () => {
         const adapter =
           c.adapter === null ? undefined : readAdapterDir(fixture('golden', 'adapters', c.adapter));
-        const prompt =
-          adapter === undefined
-            ? undefined
-            : tf.tensor2d(adapter.promptEmbeddings.data, [...adapter.promptEmbeddings.shape] as [
-                number,
-                number,
-              ]);
-        const cache =
-          adapter === undefined || prompt === undefined
-            ? undefined
-            : PromptCache.build(model, promptInputOf(adapter, prompt));
-        prompt?.dispose();
+        const cache = PromptCache.forAdapter(model, adapter);
         const top2 = new Map<number, number[]>();
         const before = tf.memory().numTensors;
         const streamed: number[] = [];
