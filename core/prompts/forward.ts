@@ -9,6 +9,7 @@ import type { FrozenTransformer, LayerKV } from '../model/types.js';
 import { ModelError } from '../model/types.js';
 
 export type PromptKind = 'soft' | 'prefix';
+export type SequencePooling = 'last' | 'mean-last';
 
 export interface PromptInput {
   readonly kind: PromptKind;
@@ -18,7 +19,18 @@ export interface PromptInput {
 
 export type TaskHead =
   | { readonly kind: 'causal-lm' }
-  | { readonly kind: 'sequence-classification'; readonly weight: tf.Tensor2D; readonly bias?: tf.Tensor1D }
+  | {
+      readonly kind: 'sequence-classification';
+      /** (N, C), or (N, 2C) for 'mean-last' pooling */
+      readonly weight: tf.Tensor2D;
+      readonly bias?: tf.Tensor1D;
+      /**
+       * 'last' (default): the last real token (BERT: the pooler on the first position), as transformers pools.
+       * 'mean-last': the mean of the real text tokens concatenated with the last one — a stronger feature for
+       * small frozen models; its head (N, 2C) is ours, not a transformers module.
+       */
+      readonly pooling?: SequencePooling;
+    }
   | { readonly kind: 'token-classification'; readonly weight: tf.Tensor2D; readonly bias?: tf.Tensor1D };
 
 export interface TextBatch {
@@ -138,9 +150,17 @@ export function headLogits(
     case 'causal-lm':
       return model.lmLogits(hidden);
     case 'sequence-classification': {
-      const selector = poolingSelector(model, tf.cast(textMask, 'float32') as tf.Tensor2D, textOffset, S);
+      const mask = tf.cast(textMask, 'float32') as tf.Tensor2D;
+      const selector = poolingSelector(model, mask, textOffset, S);
       const pooled = tf.reshape(tf.matMul(tf.reshape(selector, [B, 1, S]), hidden), [B, C]) as tf.Tensor2D; // (B, C)
-      const features = model.pool(pooled);
+      let features = model.pool(pooled);
+      if (head.pooling === 'mean-last') {
+        // mean over the real text positions (virtual positions excluded), as a matmul with the mask
+        const textPositions = textOffset === 0 ? mask : tf.concat([tf.zeros([B, textOffset]), mask], 1);
+        const weights = tf.div(textPositions, tf.sum(textPositions, 1, true)); // (B, S)
+        const mean = tf.reshape(tf.matMul(tf.reshape(weights, [B, 1, S]), hidden), [B, C]); // (B, C)
+        features = tf.concat([mean, features], 1) as tf.Tensor2D; // (B, 2C)
+      }
       const logits = tf.matMul(features, head.weight, false, true); // (B, N)
       return head.bias === undefined ? logits : tf.add(logits, head.bias);
     }

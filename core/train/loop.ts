@@ -13,7 +13,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { FrozenTransformer } from '../model/types.js';
 import { headLogits, promptedForward, taskLoss } from '../prompts/forward.js';
-import type { PromptInput, PromptKind, TaskHead } from '../prompts/forward.js';
+import type { PromptInput, PromptKind, SequencePooling, TaskHead } from '../prompts/forward.js';
 import type { HostTensor } from '../prompts/peft.js';
 import type { HostArray } from '../prompts/run.js';
 import type { EarlyStoppingState, TrainCheckpoint } from './checkpoint.js';
@@ -42,6 +42,8 @@ export type TrainHead =
       /** (N) */
       readonly bias?: HostTensor;
       readonly trainable: boolean;
+      /** sequence classification only: which features the head reads (default 'last'; 'mean-last' is (N, 2C)) */
+      readonly pooling?: SequencePooling;
     };
 
 /** Where the batch source must start: it is called once per run, and again from the same point on resume. */
@@ -238,9 +240,10 @@ function checkTrainables(
   const weight = resume?.head?.weight ?? head.weight;
   const bias = resume?.head === undefined ? head.bias : resume.head.bias;
   const [N = 0, C = 0] = weight.shape;
-  if (weight.shape.length !== 2 || C !== c.hiddenSize || weight.data.length !== N * C || N === 0) {
+  const width = head.pooling === 'mean-last' ? 2 * c.hiddenSize : c.hiddenSize;
+  if (weight.shape.length !== 2 || C !== width || weight.data.length !== N * C || N === 0) {
     throw new TrainError(
-      `the head weight has shape [${weight.shape.join(', ')}] but must be (labels, ${c.hiddenSize})`,
+      `the head weight has shape [${weight.shape.join(', ')}] but must be (labels, ${width})`,
     );
   }
   if (bias !== undefined && (bias.shape.length !== 1 || bias.shape[0] !== N || bias.data.length !== N)) {
@@ -314,7 +317,11 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     }
     owned.push(weight);
     if (bias !== undefined) owned.push(bias);
-    head = bias === undefined ? { kind: headSpec.kind, weight } : { kind: headSpec.kind, weight, bias };
+    const pooling = headSpec.pooling === undefined ? {} : { pooling: headSpec.pooling };
+    head =
+      headSpec.kind === 'sequence-classification'
+        ? { kind: headSpec.kind, weight, ...(bias === undefined ? {} : { bias }), ...pooling }
+        : { kind: headSpec.kind, weight, ...(bias === undefined ? {} : { bias }) };
   }
   const headScale = options.headLrScale ?? 1;
   const lrScale: Record<string, number> = {};
