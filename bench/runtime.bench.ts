@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import type { NodeBackend } from '../cli/backend.js';
 import { machineInfo, progress, repoRoot } from './lib/env.js';
-import { benchOrt, hasOnnxExports } from './lib/ort-runtime.js';
+import { benchOrt, ensureExportedDecoder, hasOnnxExports } from './lib/ort-runtime.js';
 import { BenchError } from './lib/plan.js';
 import type { RuntimePlan } from './lib/plan.js';
 import { RANDOM_PRESETS, ensureRandomModel, presetParameterCount } from './lib/random-model.js';
@@ -46,7 +46,12 @@ function plans(): Record<string, RuntimePlan> {
       prefill: [{ batch: 1, promptTokens: 16, warmups: 1, repeats: 1 }],
       decode: { promptTokens: 4, newTokens: 4, warmups: 1, repeats: 1, softPromptTokens: 4 },
     };
-    return { [STORIES]: tiny, [`${BENCH_20M}/wasm`]: tiny, [`${BENCH_20M}/cpu`]: tiny };
+    return {
+      [STORIES]: tiny,
+      [`${BENCH_20M}/wasm`]: tiny,
+      [`${BENCH_20M}/cpu`]: tiny,
+      [`${BENCH_20M}/ort`]: tiny,
+    };
   }
   return {
     [STORIES]: {
@@ -63,6 +68,19 @@ function plans(): Record<string, RuntimePlan> {
       },
     },
     [`${BENCH_20M}/wasm`]: {
+      prefill: [
+        { batch: 1, promptTokens: 128, warmups: 1, repeats: 3 },
+        { batch: 8, promptTokens: 128, warmups: 1, repeats: 2 },
+      ],
+      decode: {
+        promptTokens: 8,
+        newTokens: 32,
+        warmups: 1,
+        repeats: 3,
+        softPromptTokens: SOFT_PROMPT_TOKENS,
+      },
+    },
+    [`${BENCH_20M}/ort`]: {
       prefill: [
         { batch: 1, promptTokens: 128, warmups: 1, repeats: 3 },
         { batch: 8, promptTokens: 128, warmups: 1, repeats: 2 },
@@ -115,18 +133,24 @@ function ortInChild(threads: number): BenchResult[] | { error: string } {
   }
 }
 
+/** The ORT entries of one thread count: stories260K (shipped exports), bench-20M (our exported decoder). */
+async function benchOrtModels(storiesDir: string, benchDir: string, threads: number): Promise<BenchResult[]> {
+  return [
+    ...(await benchOrt(STORIES, storiesDir, threads, planFor(STORIES))),
+    ...(await benchOrt(BENCH_20M, benchDir, threads, planFor(`${BENCH_20M}/ort`))),
+  ];
+}
+
 async function main(): Promise<void> {
   const storiesDir = path.join(repoRoot, 'models', STORIES);
+  const benchDir = path.join(repoRoot, 'bench', 'models', BENCH_20M);
   if (args.includes('--ort-child')) {
-    process.stdout.write(
-      JSON.stringify(await benchOrt(STORIES, storiesDir, threadsArg(), planFor(STORIES))) + '\n',
-    );
+    process.stdout.write(JSON.stringify(await benchOrtModels(storiesDir, benchDir, threadsArg())) + '\n');
     return;
   }
   const started = Date.now();
   const machine = machineInfo();
   const results: BenchResult[] = [];
-  const benchDir = path.join(repoRoot, 'bench', 'models', BENCH_20M);
   progress(`making sure ${path.relative(repoRoot, benchDir)} exists (seeded random weights)`);
   const made = ensureRandomModel(benchDir, BENCH_20M);
   if (made.created) progress(`wrote ${path.relative(repoRoot, benchDir)}`);
@@ -151,23 +175,21 @@ async function main(): Promise<void> {
   }
 
   if (!hasOnnxExports(storiesDir)) throw new BenchError(`${storiesDir}/onnx: the ONNX exports are missing`);
+  progress(`exporting ${path.relative(repoRoot, benchDir)}/onnx with runtime/onnx-export.ts (cached)`);
+  const onnxExport = ensureExportedDecoder(benchDir);
   for (const threads of ORT_THREADS) {
     if (threads === ORT_THREADS[0]) {
-      results.push(...(await benchOrt(STORIES, storiesDir, threads, planFor(STORIES))));
+      results.push(...(await benchOrtModels(storiesDir, benchDir, threads)));
       continue;
     }
     const child = ortInChild(threads);
     if (Array.isArray(child)) results.push(...child);
-    else results.push({ model: STORIES, backend: 'ort-wasm', threads, phase: 'all', skipped: child.error });
+    else {
+      for (const model of [STORIES, BENCH_20M]) {
+        results.push({ model, backend: 'ort-wasm', threads, phase: 'all', skipped: child.error });
+      }
+    }
   }
-  results.push({
-    model: BENCH_20M,
-    backend: 'ort-wasm',
-    phase: 'all',
-    skipped:
-      'no ONNX export of bench-20M: exporting needs torch + onnx (torch.onnx.export), which this machine does not ' +
-      'have, and the project has no ONNX writer; only models/stories260K/onnx ships exports',
-  });
 
   const report = {
     bench: 'runtime',
@@ -187,6 +209,13 @@ async function main(): Promise<void> {
         seed: made.seed,
         params: presetParameterCount(RANDOM_PRESETS[BENCH_20M]),
         shapes: RANDOM_PRESETS[BENCH_20M],
+        onnx: {
+          file: path.relative(repoRoot, onnxExport.file),
+          bytes: onnxExport.bytes,
+          source:
+            'exported by runtime/onnx-export.ts (opset 17); exportMs is null when the cached file was used',
+          exportMs: onnxExport.exportMs ?? null,
+        },
       },
     },
     notes: [
@@ -194,6 +223,7 @@ async function main(): Promise<void> {
       'decode: greedy, batch 1, first step (prompt) excluded: tokens/s = (newTokens - 1) / median ms',
       `adapter soft P=${SOFT_PROMPT_TOKENS} on tfjs: PromptCache built once (cacheBuildMs), then borrowed by each request`,
       `ORT adapters P=${SOFT_PROMPT_TOKENS}: prefix = past of decoder_with_past.onnx; soft = model_embeds.onnx, which has no cache`,
+      `ORT bench-20M: decoder_with_past.onnx exported by runtime/onnx-export.ts (no embeds export, so no soft run)`,
       'machine is shared: see machine.loadAverageAtStart; compare numbers from the same machine and load only',
     ],
     wallSeconds: Math.round((Date.now() - started) / 100) / 10,

@@ -1,5 +1,7 @@
 // Prefill and generation throughput on onnxruntime-web's wasm execution provider, through runtime/onnx.ts,
-// for a model folder with ONNX exports in onnx/ (decoder_with_past.onnx, model_embeds.onnx).
+// for a model folder with ONNX exports in onnx/ (decoder_with_past.onnx, and model_embeds.onnx for the soft-prompt
+// run). A folder without exports (the random bench models) gets its decoder from our own exporter
+// (runtime/onnx-export.ts), written once and cached beside the weights.
 //
 // ORT reads ort.env.wasm.numThreads once, when its wasm module starts (first session), so one process
 // measures one thread count; the entry point runs other counts in child processes.
@@ -12,6 +14,7 @@ import { performance } from 'node:perf_hooks';
 import { readModelDir } from '../../cli/files.js';
 import { NormalStream } from './random-model.js';
 import { OnnxCausalLM, generateOnnx } from '../../runtime/onnx.js';
+import { exportLlamaDecoderWithPast } from '../../runtime/onnx-export.js';
 import type { LayerPast, OnnxAdapter } from '../../runtime/onnx.js';
 import { progress } from './env.js';
 import type { BenchResult, DecodeResult, PrefillResult } from './results.js';
@@ -29,6 +32,40 @@ export function hasOnnxExports(dir: string): boolean {
     fs.existsSync(path.join(dir, 'onnx', ONNX_DECODER_FILE)) &&
     fs.existsSync(path.join(dir, 'onnx', ONNX_EMBEDS_FILE))
   );
+}
+
+export interface OnnxExportInfo {
+  readonly file: string;
+  readonly bytes: number;
+  /** time to build the graph and write it (read weights included); undefined when the cached file was used */
+  readonly exportMs: number | undefined;
+}
+
+/**
+ * Makes sure `dir`/onnx/decoder_with_past.onnx exists, exporting it with runtime/onnx-export.ts when it is
+ * missing or older than the weights. Written to a temporary file, then renamed: never half-written.
+ */
+export function ensureExportedDecoder(dir: string): OnnxExportInfo {
+  const file = path.join(dir, 'onnx', ONNX_DECODER_FILE);
+  const weights = path.join(dir, 'model.safetensors');
+  if (fs.existsSync(file) && fs.statSync(file).mtimeMs >= fs.statSync(weights).mtimeMs) {
+    return { file, bytes: fs.statSync(file).size, exportMs: undefined };
+  }
+  const start = performance.now();
+  const files = readModelDir(dir);
+  const bytes = exportLlamaDecoderWithPast(files.config, files.weights);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.tmp-${process.pid}`;
+  try {
+    fs.writeFileSync(tmp, bytes);
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    throw new BenchError(
+      `could not write the ONNX export ${file} (${e instanceof Error ? e.message : String(e)}); check that the folder is writable`,
+    );
+  }
+  return { file, bytes: bytes.length, exportMs: round(performance.now() - start, 1) };
 }
 
 function readBytes(file: string): Uint8Array {
@@ -95,9 +132,10 @@ export async function benchOrt(
 ): Promise<BenchResult[]> {
   const files = readModelDir(dir);
   const c = files.config;
+  const embedsFile = path.join(dir, 'onnx', ONNX_EMBEDS_FILE);
   const model = await OnnxCausalLM.create({
     decoderWithPast: readBytes(path.join(dir, 'onnx', ONNX_DECODER_FILE)),
-    embedsModel: readBytes(path.join(dir, 'onnx', ONNX_EMBEDS_FILE)),
+    ...(fs.existsSync(embedsFile) ? { embedsModel: readBytes(embedsFile) } : {}),
     numLayers: c.numLayers,
     numKvHeads: c.numKvHeads,
     headDim: c.headDim,
@@ -140,13 +178,19 @@ export async function benchOrt(
     const adapters: (OnnxAdapter | undefined)[] = [undefined];
     if (d.softPromptTokens > 0) {
       adapters.push(randomAdapter(model, 'prefix', d.softPromptTokens));
-      adapters.push(randomAdapter(model, 'soft', d.softPromptTokens));
+      if (model.hasEmbedsModel) adapters.push(randomAdapter(model, 'soft', d.softPromptTokens));
+      else {
+        results.push({
+          ...common,
+          phase: 'decode',
+          skipped: `no ${ONNX_EMBEDS_FILE} beside the decoder (runtime/onnx-export.ts writes the decoder only): no soft-prompt run`,
+        });
+      }
     }
+    const kinds = adapters.flatMap((x) => (x === undefined ? [] : [x.kind])).join('/');
     progress(
       `${modelName} ort-wasm threads=${threads}: decode ${d.newTokens} tokens` +
-        (adapters.length > 1
-          ? `, without and with prefix/soft adapters P=${d.softPromptTokens} (interleaved)`
-          : ''),
+        (kinds === '' ? '' : `, without and with ${kinds} adapters P=${d.softPromptTokens} (interleaved)`),
     );
     for (const adapter of adapters) {
       for (let i = 0; i < d.warmups; i++) await timedGenerate(model, ids, adapter, d.newTokens);
