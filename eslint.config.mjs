@@ -64,7 +64,13 @@ export default tseslint.config(
   {
     // tfjs ops return Tensor<Rank>; asserting the rank (`as tf.Tensor4D`) documents the shape at each line,
     // which this rule would have us move into generic arguments.
-    files: ['core/model/**/*.ts', 'core/prompts/**/*.ts', 'core/generate/**/*.ts'],
+    files: [
+      'core/model/**/*.ts',
+      'core/prompts/**/*.ts',
+      'core/generate/**/*.ts',
+      'core/tasks/**/*.ts',
+      'core/train/**/*.ts',
+    ],
     rules: { '@typescript-eslint/no-unnecessary-type-assertion': 'off' },
   },
   {
@@ -81,6 +87,80 @@ export default tseslint.config(
         },
       ],
       'no-restricted-globals': ['error', 'document', 'window', 'process'],
+    },
+  },
+  {
+    // The extension host never loads a compute runtime (CONVENTIONS.md) and never imports the webview's code:
+    // they talk through core/protocol only.
+    files: ['extension/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: ['onnxruntime-web', 'onnxruntime-node', '@tensorflow/tfjs-node'].map((name) => ({
+            name,
+            message: 'extension/ must not load compute runtimes (CONVENTIONS.md): the webview does.',
+          })),
+          patterns: [
+            {
+              group: ['@tensorflow/*'],
+              message: 'extension/ must not load tfjs (CONVENTIONS.md): the webview does.',
+            },
+            {
+              group: ['**/webview/**', '../webview', '../../webview'],
+              message: 'extension/ talks to the webview through core/protocol only.',
+            },
+            {
+              group: ['**/cli/**', '**/runtime/**'],
+              message: 'extension/ runs the CLI as a process, never imports it.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // Pure logic of the extension: unit-tested in Node, so it must not touch the VS Code API.
+    files: ['extension/logic/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'vscode', message: 'extension/logic/ is pure (unit-tested without VS Code).' }],
+          patterns: [
+            {
+              group: ['@tensorflow/*', 'onnxruntime-*'],
+              message: 'extension/ must not load compute runtimes.',
+            },
+            {
+              group: ['**/webview/**', '../webview', '../../webview'],
+              message: 'extension/ talks to the webview through core/protocol only.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The webview imports core and the runtimes, never the extension host's code.
+    files: ['webview/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: ['vscode', 'fs', 'path', 'os', 'child_process'].map((name) => ({
+            name,
+            message: 'webview/ runs in a browser: no VS Code API or Node modules.',
+          })),
+          patterns: [
+            { group: ['node:*'], message: 'webview/ runs in a browser.' },
+            {
+              group: ['**/extension/**', '../extension'],
+              message: 'webview/ talks to the host through core/protocol only.',
+            },
+          ],
+        },
+      ],
     },
   },
   {

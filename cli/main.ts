@@ -2,11 +2,25 @@
 // 2 usage error (unknown command or flag). Each command lives in cli/commands/<name>.ts.
 import { UsageError } from './args.js';
 import type { Command } from './args.js';
+import { evalCommand } from './commands/eval.js';
 import { forwardCommand } from './commands/forward.js';
 import { generateCommand } from './commands/generate.js';
+import { publishCommand } from './commands/publish.js';
+import { pullCommand } from './commands/pull.js';
+import { searchCommand } from './commands/search.js';
 import { tokenizeCommand } from './commands/tokenize.js';
+import { trainCommand } from './commands/train.js';
 
-const COMMANDS: readonly Command[] = [forwardCommand, generateCommand, tokenizeCommand];
+const COMMANDS: readonly Command[] = [
+  forwardCommand,
+  generateCommand,
+  tokenizeCommand,
+  trainCommand,
+  evalCommand,
+  publishCommand,
+  pullCommand,
+  searchCommand,
+];
 
 export function helpText(): string {
   return `prompt-adapter — soft-prompt adapters for frozen LLMs (Prompt Adapter Studio)

@@ -1,0 +1,415 @@
+// `prompt-adapter train`: trains a soft or deep prompt (and a task head) on a frozen model and saves a PEFT
+// adapter folder. Progress on stderr; the final metrics as one JSON line on stdout. Ctrl-C stops after the
+// current step and keeps the last checkpoint (resume with --resume DIR).
+import fs from 'node:fs';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { formatIssue, stratifiedSplit, throwIfErrors, validateLabels } from '../../core/datasets/index.js';
+import type { DatasetIssue } from '../../core/datasets/index.js';
+import type { LabeledRow } from '../../core/datasets/labels.js';
+import type { PromptKind, TaskHead } from '../../core/prompts/forward.js';
+import type { PeftType } from '../../core/prompts/peft.js';
+import { batchSource, batchTokens } from '../../core/tasks/batching.js';
+import { classificationTask } from '../../core/tasks/classification.js';
+import { initialPrompt } from '../../core/tasks/init.js';
+import type { PromptInit } from '../../core/tasks/init.js';
+import { fingerprintModel, sha256OfText } from '../../core/tasks/metadata.js';
+import type { AdapterMetadata } from '../../core/tasks/metadata.js';
+import { nerTask } from '../../core/tasks/ner.js';
+import { sftTask } from '../../core/tasks/sft.js';
+import type { TaskDefinition, TaskKind } from '../../core/tasks/types.js';
+import { train } from '../../core/train/loop.js';
+import type { TrainHead, TrainOptions } from '../../core/train/loop.js';
+import { UsageError, backendOf, numberFlag, parse, required, withModel } from '../args.js';
+import type { Command } from '../args.js';
+import {
+  TrainingLog,
+  readCheckpoint,
+  readMetadata,
+  saveAdapter,
+  saveCheckpoint,
+  saveMetadata,
+} from '../adapter-io.js';
+import { UserFileError } from '../files.js';
+import { requireTokenizer } from '../load.js';
+
+export const TASKS: Record<TaskKind, TaskDefinition<unknown>> = {
+  sft: sftTask,
+  classification: classificationTask,
+  ner: nerTask,
+};
+
+type Method = 'prompt' | 'prefix' | 'ptuning';
+
+/** Defaults per task, chosen on the bundled model (README: "Training defaults"). */
+const DEFAULTS: Record<
+  TaskKind,
+  { method: Method; virtualTokens: number; lr: number; epochs: number; maxLength: number }
+> = {
+  // deep prompts are the stronger method on small models (P-Tuning v2)
+  classification: { method: 'prefix', virtualTokens: 10, lr: 3e-3, epochs: 2, maxLength: 128 },
+  ner: { method: 'prefix', virtualTokens: 10, lr: 3e-3, epochs: 3, maxLength: 128 },
+  sft: { method: 'prompt', virtualTokens: 20, lr: 3e-2, epochs: 3, maxLength: 256 },
+};
+
+function taskOf(value: string | undefined): TaskKind {
+  const t = required(value, '--task');
+  if (t !== 'sft' && t !== 'classification' && t !== 'ner') {
+    throw new UsageError(`--task must be sft, classification or ner, got "${t}"`);
+  }
+  return t;
+}
+
+function readDataFile(file: string): string {
+  if (!fs.existsSync(file)) throw new UserFileError(`${file}: no such data file`);
+  return fs.readFileSync(file, 'utf8');
+}
+
+/** Loads a data file, printing warnings and throwing on errors (each names file and line). */
+export function loadData<E>(task: TaskDefinition<E>, file: string): { rows: E[]; text: string } {
+  const text = readDataFile(file);
+  const result = task.load(text, file);
+  const warnings = result.issues.filter((i: DatasetIssue) => i.severity === 'warning');
+  for (const w of warnings.slice(0, 10)) process.stderr.write(`warning: ${formatIssue(w)}\n`);
+  if (warnings.length > 10)
+    process.stderr.write(`warning: … and ${warnings.length - 10} more warnings in ${file}\n`);
+  throwIfErrors(result.issues);
+  if (result.rows.length === 0) throw new UserFileError(`${file}: no usable rows`);
+  return { rows: result.rows, text };
+}
+
+function formatMs(ms: number): string {
+  const s = Math.round(ms / 1000);
+  return s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
+}
+
+async function run(args: string[]): Promise<void> {
+  const { values } = parse(args, {
+    model: { type: 'string' },
+    task: { type: 'string' },
+    data: { type: 'string' },
+    eval: { type: 'string' },
+    method: { type: 'string' },
+    'virtual-tokens': { type: 'string' },
+    init: { type: 'string' },
+    'init-text': { type: 'string' },
+    head: { type: 'string' },
+    epochs: { type: 'string' },
+    steps: { type: 'string' },
+    lr: { type: 'string' },
+    'head-lr-scale': { type: 'string' },
+    'batch-size': { type: 'string' },
+    'max-length': { type: 'string' },
+    seed: { type: 'string' },
+    out: { type: 'string' },
+    resume: { type: 'string' },
+    backend: { type: 'string' },
+    'eval-every': { type: 'string' },
+  });
+  if (values.help === true) return void process.stdout.write(trainCommand.usage + '\n');
+  const taskKind = taskOf(values.task);
+  const task = TASKS[taskKind];
+  const defaults = DEFAULTS[taskKind];
+  const modelDir = required(values.model, '--model');
+  const dataFile = required(values.data, '--data');
+  const resumeDir = values.resume;
+  const previous = resumeDir === undefined ? undefined : readMetadata(resumeDir);
+  const prevTraining = (previous?.training ?? {}) as Record<string, unknown>;
+  const methodFlag = values.method ?? (prevTraining.method as string | undefined) ?? defaults.method;
+  if (methodFlag !== 'prompt' && methodFlag !== 'prefix' && methodFlag !== 'ptuning') {
+    throw new UsageError(`--method must be prompt, prefix or ptuning, got "${methodFlag}"`);
+  }
+  const method: Method = methodFlag;
+  if (method === 'ptuning') {
+    throw new UserFileError(
+      '--method ptuning (the P-tuning MLP/LSTM prompt encoder) cannot be trained by this version; adapters trained with PEFT load and run. Use --method prompt or prefix.',
+    );
+  }
+  const int = (v: string | undefined, flag: string): number | undefined => numberFlag(v, flag, true);
+  const num = (v: string | undefined, flag: string): number | undefined => numberFlag(v, flag, false);
+  const virtualTokens = int(values['virtual-tokens'], '--virtual-tokens') ?? defaults.virtualTokens;
+  const init = (values.init ??
+    (method === 'prompt' ? (taskKind === 'sft' ? 'vocab' : 'labels') : 'random')) as PromptInit;
+  if (!['random', 'vocab', 'text', 'labels'].includes(init)) {
+    throw new UsageError(`--init must be random, vocab, text or labels, got "${init}"`);
+  }
+  const headKind = values.head ?? 'linear';
+  if (headKind !== 'linear' && headKind !== 'verbalizer')
+    throw new UsageError(`--head must be linear or verbalizer`);
+  if (headKind === 'verbalizer') {
+    throw new UserFileError(
+      '--head verbalizer is not available in this version; use --head linear (the default)',
+    );
+  }
+  const epochs = num(values.epochs, '--epochs') ?? defaults.epochs;
+  const lr = num(values.lr, '--lr') ?? defaults.lr;
+  const headLrScale = num(values['head-lr-scale'], '--head-lr-scale') ?? 10;
+  const batchSize = int(values['batch-size'], '--batch-size') ?? 16;
+  const maxLength = int(values['max-length'], '--max-length') ?? defaults.maxLength;
+  const seed = int(values.seed, '--seed') ?? 42;
+  const outDir = values.out ?? resumeDir ?? `adapter-${taskKind}-${method}`;
+  for (const [v, flag] of [
+    [virtualTokens, '--virtual-tokens'],
+    [batchSize, '--batch-size'],
+    [maxLength, '--max-length'],
+  ] as const) {
+    if (v <= 0) throw new UsageError(`${flag} must be positive`);
+  }
+  if (!(lr > 0) || !(epochs > 0)) throw new UsageError('--lr and --epochs must be positive');
+
+  await withModel(modelDir, backendOf(values.backend), async (loaded) => {
+    const tokenizer = requireTokenizer(loaded);
+    const model = loaded.model;
+    const c = loaded.config;
+    if (c.arch === 'bert' && taskKind === 'sft')
+      throw new UserFileError(`${modelDir}: BERT cannot be trained for SFT (it has no LM head)`);
+    // --- data ---
+    const train0 = loadData(task, dataFile);
+    let trainRows = train0.rows;
+    let evalRows: unknown[];
+    let evalName: string;
+    if (values.eval !== undefined) {
+      evalRows = loadData(task, values.eval).rows;
+      evalName = values.eval;
+    } else {
+      // a seeded 10% of TRAIN is held out (stratified by label for classification)
+      const split = stratifiedSplit(trainRows, {
+        validationFraction: 0.1,
+        seed,
+        labelOf: (r) => (taskKind === 'classification' ? (task.exampleLabels(r)[0] ?? '') : ''),
+      });
+      trainRows = split.train;
+      evalRows = split.validation;
+      evalName = `${dataFile} (seeded 10% held out)`;
+    }
+    const labels = previous?.labels.length ? [...previous.labels] : task.labelsOf(trainRows);
+    if (taskKind !== 'sft') {
+      const unseen = validateLabels(labels, evalRows as LabeledRow[]);
+      throwIfErrors(unseen);
+    }
+    const encoded = task.encode(trainRows, { tokenizer, maxLength, labels });
+    if (encoded.truncated > 0) {
+      process.stderr.write(
+        `warning: ${encoded.truncated} of ${trainRows.length} training examples are longer than --max-length ${maxLength} tokens and were truncated\n`,
+      );
+    }
+    // --- trainables ---
+    const promptKind: PromptKind = method === 'prefix' ? 'prefix' : 'soft';
+    const peftType: PeftType = method === 'prefix' ? 'PREFIX_TUNING' : 'PROMPT_TUNING';
+    const prompt = await initialPrompt({
+      model,
+      tokenizer,
+      kind: promptKind,
+      virtualTokens,
+      init,
+      ...(values['init-text'] === undefined ? {} : { initText: values['init-text'] }),
+      labels,
+      seed,
+    });
+    const head: TrainHead = await task.initialHead({ model, labels, head: 'linear', seed });
+    const resume = resumeDir === undefined ? undefined : readCheckpoint(resumeDir);
+    const perEpoch = Math.ceil(encoded.examples.length / batchSize);
+    const steps = int(values.steps, '--steps') ?? Math.max(1, Math.round(perEpoch * epochs));
+    const evalEvery = int(values['eval-every'], '--eval-every') ?? Math.max(1, perEpoch);
+    const fingerprint = await fingerprintModel(
+      model,
+      fs.existsSync(path.join(modelDir, 'tokenizer.json'))
+        ? fs.readFileSync(path.join(modelDir, 'tokenizer.json'), 'utf8')
+        : undefined,
+    );
+    const trainingConfig = {
+      method,
+      peftType,
+      virtualTokens,
+      init,
+      initText: values['init-text'] ?? null,
+      head: head.kind === 'causal-lm' ? 'causal-lm' : headKind,
+      pooling: head.kind === 'sequence-classification' ? (head.pooling ?? 'last') : null,
+      epochs,
+      steps,
+      lr,
+      headLrScale,
+      batchSize,
+      maxLength,
+      seed,
+      schedule: 'linear',
+      warmupRatio: 0.06,
+      maxGradNorm: 1,
+      backend: values.backend ?? 'wasm',
+    };
+    const evalHeadOf = (h: TaskHead): TaskHead => h;
+    const log = new TrainingLog(outDir);
+    if (resume !== undefined) log.truncateAfter(resume.step);
+    const evaluate = async (promptTensor: tf.Tensor2D, h: TaskHead, signal?: AbortSignal) =>
+      task.evaluate({
+        model,
+        prompt: { kind: promptKind, embeddings: promptTensor },
+        head: evalHeadOf(h),
+        examples: evalRows,
+        tokenizer,
+        labels,
+        maxLength,
+        ...(signal === undefined ? {} : { signal }),
+      });
+    const metricOf = (m: Record<string, unknown>): number => {
+      const v = m[task.selectionMetric.name];
+      return typeof v === 'number' ? v : Number.NaN;
+    };
+
+    process.stderr.write(
+      `training ${taskKind} (${method}, ${virtualTokens} virtual tokens, init ${init}) on ${trainRows.length} examples, ` +
+        `evaluating on ${evalRows.length}; ${steps} steps of ${batchSize} (${formatMs(0)} so far) → ${outDir}\n`,
+    );
+    const controller = new AbortController();
+    const onSigint = (): void => {
+      if (controller.signal.aborted) process.exit(130);
+      process.stderr.write('\nstopping after this step (Ctrl-C again to quit at once)…\n');
+      controller.abort();
+    };
+    process.on('SIGINT', onSigint);
+    const lossFn =
+      taskKind === 'classification' ? classificationTask.trainingLoss(encoded, labels.length) : undefined;
+    const started = Date.now();
+    let tokens = 0;
+    const source = batchSource(encoded.examples, { batchSize, padId: tokenizer.padTokenId ?? 0 });
+    const options: TrainOptions = {
+      model,
+      promptKind,
+      prompt,
+      head,
+      batches: (start) => {
+        const it = source(start);
+        return (function* () {
+          for (const b of it) {
+            tokens += batchTokens(b);
+            yield b;
+          }
+        })();
+      },
+      steps,
+      lr,
+      headLrScale,
+      schedule: { kind: 'linear', warmupSteps: Math.round(steps * 0.06) },
+      maxGradNorm: 1,
+      seed,
+      signal: controller.signal,
+      progressEveryMs: 2000,
+      ...(resume === undefined ? {} : { resume }),
+      ...(lossFn === undefined ? {} : { loss: lossFn }),
+      onProgress: (p) => {
+        log.add({
+          step: p.step,
+          loss: p.loss,
+          lr: p.lr,
+          tokensPerSecond: p.tokensPerSecond,
+          elapsedMs: p.elapsedMs,
+        });
+        process.stderr.write(
+          `step ${p.step}/${p.totalSteps}  loss ${p.loss.toFixed(4)}  lr ${p.lr.toExponential(2)}  ` +
+            `${Math.round(p.tokensPerSecond)} tok/s  elapsed ${formatMs(p.elapsedMs)}  eta ${formatMs(p.etaMs)}\n`,
+        );
+      },
+      evaluate: {
+        every: evalEvery,
+        run: async (ctx) => {
+          const m = await evaluate(ctx.prompt, ctx.head, ctx.signal);
+          const value = metricOf(m);
+          log.add({ step: ctx.step, eval: { [task.selectionMetric.name]: value } });
+          process.stderr.write(
+            `eval at step ${ctx.step}: ${task.selectionMetric.name} ${value.toFixed(4)}\n`,
+          );
+          return { [task.selectionMetric.name]: value };
+        },
+      },
+      checkpointEvery: evalEvery,
+      onCheckpoint: (cp) => {
+        fs.mkdirSync(outDir, { recursive: true });
+        saveAdapter({
+          dir: outDir,
+          config: c,
+          baseModelName: path.basename(path.resolve(modelDir)),
+          task: taskKind,
+          peftType,
+          prompt: cp.prompt,
+          head: cp.head,
+          initText: init === 'text' ? values['init-text'] : undefined,
+        });
+        saveCheckpoint(outDir, cp);
+        log.flush();
+      },
+    };
+    const result = await train(options);
+    process.off('SIGINT', onSigint);
+    const trainMs = Date.now() - started;
+    // final evaluation on the held-out set with the final prompt and head
+    const promptTensor = tf.tensor2d(result.prompt.data, [result.prompt.shape[0]!, result.prompt.shape[1]!]);
+    let finalHead: TaskHead = { kind: 'causal-lm' };
+    if (head.kind !== 'causal-lm' && result.head !== undefined) {
+      const w = result.head.weight;
+      const b = result.head.bias;
+      const weight = tf.tensor2d(w.data, [w.shape[0]!, w.shape[1]!]);
+      const bias = b === undefined ? undefined : tf.tensor1d(b.data);
+      finalHead =
+        head.kind === 'sequence-classification'
+          ? {
+              kind: head.kind,
+              weight,
+              ...(bias === undefined ? {} : { bias }),
+              ...(head.pooling === undefined ? {} : { pooling: head.pooling }),
+            }
+          : { kind: head.kind, weight, ...(bias === undefined ? {} : { bias }) };
+    }
+    let metrics: Record<string, unknown>;
+    try {
+      metrics = await evaluate(promptTensor, finalHead);
+    } finally {
+      promptTensor.dispose();
+      if (finalHead.kind !== 'causal-lm') {
+        finalHead.weight.dispose();
+        finalHead.bias?.dispose();
+      }
+    }
+    const metadata: AdapterMetadata = {
+      format: 'prompt-adapter-studio/1',
+      task: taskKind,
+      labels,
+      ...(head.kind === 'sequence-classification' ? { pooling: head.pooling ?? 'last' } : {}),
+      baseModel: { name: path.basename(path.resolve(modelDir)), fingerprint },
+      training: { ...trainingConfig, stopReason: result.stopReason, stepsDone: result.step, trainMs, tokens },
+      dataset: {
+        train: path.basename(dataFile),
+        trainSha256: await sha256OfText(train0.text),
+        rows: trainRows.length,
+        eval: evalName,
+      },
+      metrics,
+      created: new Date().toISOString(),
+    };
+    saveMetadata(outDir, metadata);
+    log.add({ step: result.step, final: true, metrics: { [task.selectionMetric.name]: metricOf(metrics) } });
+    log.flush();
+    process.stderr.write(
+      `${result.stopReason} after ${result.step} steps in ${formatMs(trainMs)}; adapter saved to ${outDir}\n`,
+    );
+    process.stdout.write(
+      JSON.stringify({
+        adapter: outDir,
+        stopReason: result.stopReason,
+        steps: result.step,
+        trainMs,
+        ...metrics,
+      }) + '\n',
+    );
+  });
+}
+
+export const trainCommand: Command = {
+  name: 'train',
+  usage: `  train     --model DIR --task sft|classification|ner --data TRAIN [--eval DEV] [--method prompt|prefix]
+            [--virtual-tokens N] [--init random|vocab|text|labels] [--init-text T] [--head linear]
+            [--epochs E] [--steps S] [--lr LR] [--batch-size B] [--max-length L] [--seed S]
+            [--out ADAPTER_DIR] [--resume ADAPTER_DIR] [--backend cpu|wasm]
+            Trains an adapter on the frozen model; without --eval a seeded 10% of TRAIN is held out.
+            Progress on stderr, final metrics as one JSON line on stdout; Ctrl-C keeps the last checkpoint.`,
+  run,
+};

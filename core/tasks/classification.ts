@@ -1,0 +1,170 @@
+// Sequence classification (spam, sentiment, topics): `{text, label}` rows → BOS + text ids → one class id.
+// Heads: 'linear' — a trained (N, F) head over pooled features (F = C for last-token pooling, saved as PEFT's
+// modules_to_save `score`; F = 2C for mean+last pooling, our default, which PEFT has no module for); and
+// 'verbalizer' — no new parameters: the LM head's logits of each label's word at the last position.
+//
+// Legend: B batch, T text tokens, C hidden, N labels, V vocab.
+import * as tf from '@tensorflow/tfjs-core';
+import { loadClassification } from '../datasets/tasks.js';
+import type { ClassificationExample } from '../datasets/tasks.js';
+import { classificationMetrics } from '../metrics/classification.js';
+import { headLogits, promptedForward } from '../prompts/forward.js';
+import type { SequencePooling, TaskHead } from '../prompts/forward.js';
+import type { Tokenizer } from '../tokenizer/tokenizer.js';
+import type { LossContext } from '../train/loop.js';
+import { collate } from './batching.js';
+import type { EncodedExample } from './batching.js';
+import type { EncodeContext, Encoded, EvalContext, HeadContext, TaskDefinition } from './types.js';
+
+/** Default pooling of the linear head: the mean of the text tokens and the last one (see README, spam numbers). */
+export const DEFAULT_POOLING: SequencePooling = 'mean-last';
+
+/** Feature width of a pooling: C for the last token, 2C for mean + last. */
+export function poolingWidth(pooling: SequencePooling, hiddenSize: number): number {
+  return pooling === 'mean-last' ? 2 * hiddenSize : hiddenSize;
+}
+
+export function encodeText(
+  tokenizer: Tokenizer,
+  text: string,
+  maxLength: number,
+): { ids: number[]; cut: boolean } {
+  const ids = tokenizer.encode(text);
+  return ids.length > maxLength ? { ids: ids.slice(0, maxLength), cut: true } : { ids, cut: false };
+}
+
+/**
+ * Cross-entropy weighted by inverse class frequency (sklearn's "balanced"), so a 13% minority class is not
+ * drowned out; the weights come from the training labels.
+ */
+export function balancedClassWeights(examples: readonly EncodedExample[], numLabels: number): number[] {
+  const counts = new Array<number>(numLabels).fill(0);
+  for (const e of examples) counts[e.labels as number]! += 1;
+  const total = examples.length;
+  return counts.map((n) => (n === 0 ? 0 : total / (numLabels * n)));
+}
+
+export function weightedClassificationLoss(weights: readonly number[]): (context: LossContext) => tf.Scalar {
+  return (ctx) => {
+    const f = promptedForward(
+      ctx.model,
+      { inputIds: ctx.inputIds, attentionMask: ctx.attentionMask },
+      ctx.prompt,
+    );
+    const logits = headLogits(ctx.model, ctx.head, f, ctx.attentionMask) as tf.Tensor2D; // (B, N)
+    const N = logits.shape[1];
+    const labels = tf.cast(ctx.labels, 'int32') as tf.Tensor1D; // (B)
+    const oneHot = tf.cast(tf.equal(tf.expandDims(labels, -1), tf.range(0, N, 1, 'int32')), 'float32'); // (B, N)
+    const w = tf.sum(tf.mul(oneHot, tf.tensor1d([...weights])), 1); // (B)
+    const picked = tf.sum(tf.mul(tf.logSoftmax(logits), oneHot), 1); // (B)
+    return tf.neg(tf.div(tf.sum(tf.mul(picked, w)), tf.sum(w))) as tf.Scalar;
+  };
+}
+
+/** Predicted label ids for encoded examples, in batches sorted by length (less padding). */
+export async function predictClasses(
+  context: Pick<EvalContext<unknown>, 'model' | 'prompt' | 'head' | 'signal' | 'onProgress'>,
+  examples: readonly EncodedExample[],
+  padId: number,
+  batchSize = 32,
+): Promise<number[]> {
+  const order = examples.map((_, i) => i).sort((a, b) => examples[a]!.ids.length - examples[b]!.ids.length);
+  const predictions = new Array<number>(examples.length).fill(0);
+  for (let start = 0; start < order.length; start += batchSize) {
+    context.signal?.throwIfAborted();
+    const indices = order.slice(start, start + batchSize);
+    const batch = collate(
+      indices.map((i) => examples[i]!),
+      padId,
+    );
+    const argmax = tf.tidy(() => {
+      const [B, T] = batch.inputIds.shape as [number, number];
+      const ids = tf.tensor2d(batch.inputIds.data, [B, T], 'int32');
+      const mask = tf.tensor2d(batch.attentionMask.data, [B, T], 'int32');
+      const f = promptedForward(context.model, { inputIds: ids, attentionMask: mask }, context.prompt);
+      return tf.argMax(headLogits(context.model, context.head, f, mask), 1);
+    });
+    const values = await argmax.data();
+    argmax.dispose();
+    indices.forEach((i, k) => (predictions[i] = values[k]!));
+    context.onProgress?.(Math.min(start + batchSize, order.length), order.length);
+  }
+  return predictions;
+}
+
+export const classificationTask: TaskDefinition<ClassificationExample> & {
+  trainingLoss(encoded: Encoded, numLabels: number): (context: LossContext) => tf.Scalar;
+} = {
+  kind: 'classification',
+  selectionMetric: { name: 'macro_f1', mode: 'max' },
+
+  load: (text, source) => loadClassification(text, source),
+
+  labelsOf: (examples) => [...new Set(examples.map((e) => e.label))].sort(),
+
+  exampleLabels: (e) => [e.label],
+
+  encode(examples, context: EncodeContext): Encoded {
+    let truncated = 0;
+    const out = examples.map((e) => {
+      const { ids, cut } = encodeText(context.tokenizer, e.text, context.maxLength);
+      if (cut) truncated++;
+      const label = context.labels.indexOf(e.label);
+      if (label < 0)
+        throw new Error(
+          `${e.source}:${e.line}: label "${e.label}" is not one of ${context.labels.join(', ')}`,
+        );
+      return { ids, labels: label };
+    });
+    return { examples: out, truncated };
+  },
+
+  initialHead(context: HeadContext) {
+    const C = context.model.config.hiddenSize;
+    const N = context.labels.length;
+    const F = poolingWidth(DEFAULT_POOLING, C);
+    // zeros: every class starts equally likely; Adam moves the head quickly (its learning rate is scaled up)
+    return {
+      kind: 'sequence-classification',
+      weight: { shape: [N, F], data: new Float32Array(N * F) },
+      bias: { shape: [N], data: new Float32Array(N) },
+      trainable: true,
+      pooling: DEFAULT_POOLING,
+    };
+  },
+
+  trainingLoss(encoded, numLabels) {
+    return weightedClassificationLoss(balancedClassWeights(encoded.examples, numLabels));
+  },
+
+  async evaluate(context) {
+    const encoded = classificationTask.encode(context.examples, {
+      tokenizer: context.tokenizer,
+      maxLength: context.maxLength,
+      labels: context.labels,
+    });
+    const predictions = await predictClasses(context, encoded.examples, context.tokenizer.padTokenId ?? 0);
+    const metrics = classificationMetrics(
+      context.examples.map((e) => e.label),
+      predictions.map((p) => context.labels[p]!),
+      [...context.labels],
+    );
+    return { ...metrics, examples: context.examples.length, truncated: encoded.truncated };
+  },
+};
+
+/** A sequence-classification TaskHead from host tensors (as saved in an adapter). */
+export function sequenceHead(
+  weight: { shape: readonly number[]; data: Float32Array },
+  bias: { data: Float32Array } | undefined,
+  hiddenSize: number,
+): TaskHead {
+  const [N = 0, F = 0] = weight.shape;
+  const pooling: SequencePooling = F === 2 * hiddenSize ? 'mean-last' : 'last';
+  return {
+    kind: 'sequence-classification',
+    weight: tf.tensor2d(weight.data, [N, F]),
+    ...(bias === undefined ? {} : { bias: tf.tensor1d(bias.data) }),
+    pooling,
+  };
+}
