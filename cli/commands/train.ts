@@ -10,7 +10,8 @@ import type { LabeledRow } from '../../core/datasets/labels.js';
 import type { PromptKind, TaskHead } from '../../core/prompts/forward.js';
 import type { PeftType } from '../../core/prompts/peft.js';
 import { batchSource, batchTokens } from '../../core/tasks/batching.js';
-import { classificationTask } from '../../core/tasks/classification.js';
+import { classificationTask, featureStatistics, foldNormalization } from '../../core/tasks/classification.js';
+import type { HostTensor } from '../../core/prompts/peft.js';
 import { initialPrompt } from '../../core/tasks/init.js';
 import type { PromptInit } from '../../core/tasks/init.js';
 import { fingerprintModel, sha256OfText } from '../../core/tasks/metadata.js';
@@ -206,7 +207,28 @@ async function run(args: string[]): Promise<void> {
       labels,
       seed,
     });
-    const head: TrainHead = await task.initialHead({ model, labels, head: 'linear', seed });
+    let head: TrainHead = await task.initialHead({ model, labels, head: 'linear', seed });
+    if (head.kind === 'sequence-classification') {
+      // standardise the pooled features (statistics of the frozen model with the initial prompt); the saved
+      // head has the standardisation folded in, so it reads raw features like any linear head
+      const p0 = tf.tensor2d(prompt.data, [prompt.shape[0]!, prompt.shape[1]!]);
+      try {
+        const normalize = await featureStatistics(
+          model,
+          { kind: method === 'prefix' ? 'prefix' : 'soft', embeddings: p0 },
+          head.pooling ?? 'last',
+          encoded.examples,
+          tokenizer.padTokenId ?? 0,
+        );
+        head = { ...head, normalize };
+      } finally {
+        p0.dispose();
+      }
+    }
+    const savedHead = (h: { weight: HostTensor; bias?: HostTensor } | undefined) =>
+      h === undefined || head.kind !== 'sequence-classification' || head.normalize === undefined
+        ? h
+        : foldNormalization(h, head.normalize);
     const resume = resumeDir === undefined ? undefined : readCheckpoint(resumeDir);
     const perEpoch = Math.ceil(encoded.examples.length / batchSize);
     const steps = int(values.steps, '--steps') ?? Math.max(1, Math.round(perEpoch * epochs));
@@ -267,8 +289,6 @@ async function run(args: string[]): Promise<void> {
       controller.abort();
     };
     process.on('SIGINT', onSigint);
-    const lossFn =
-      taskKind === 'classification' ? classificationTask.trainingLoss(encoded, labels.length) : undefined;
     const started = Date.now();
     let tokens = 0;
     const source = batchSource(encoded.examples, { batchSize, padId: tokenizer.padTokenId ?? 0 });
@@ -295,7 +315,6 @@ async function run(args: string[]): Promise<void> {
       signal: controller.signal,
       progressEveryMs: 2000,
       ...(resume === undefined ? {} : { resume }),
-      ...(lossFn === undefined ? {} : { loss: lossFn }),
       onProgress: (p) => {
         log.add({
           step: p.step,
@@ -331,7 +350,7 @@ async function run(args: string[]): Promise<void> {
           task: taskKind,
           peftType,
           prompt: cp.prompt,
-          head: cp.head,
+          head: savedHead(cp.head),
           initText: init === 'text' ? values['init-text'] : undefined,
         });
         saveCheckpoint(outDir, cp);
@@ -345,8 +364,9 @@ async function run(args: string[]): Promise<void> {
     const promptTensor = tf.tensor2d(result.prompt.data, [result.prompt.shape[0]!, result.prompt.shape[1]!]);
     let finalHead: TaskHead = { kind: 'causal-lm' };
     if (head.kind !== 'causal-lm' && result.head !== undefined) {
-      const w = result.head.weight;
-      const b = result.head.bias;
+      const final = savedHead(result.head)!;
+      const w = final.weight;
+      const b = final.bias;
       const weight = tf.tensor2d(w.data, [w.shape[0]!, w.shape[1]!]);
       const bias = b === undefined ? undefined : tf.tensor1d(b.data);
       finalHead =

@@ -30,6 +30,8 @@ export type TaskHead =
        * small frozen models; its head (N, 2C) is ours, not a transformers module.
        */
       readonly pooling?: SequencePooling;
+      /** standardise the pooled features before the head: (f − mean) / std, each (F) */
+      readonly normalize?: { readonly mean: tf.Tensor1D; readonly std: tf.Tensor1D };
     }
   | { readonly kind: 'token-classification'; readonly weight: tf.Tensor2D; readonly bias?: tf.Tensor1D };
 
@@ -160,6 +162,9 @@ export function headLogits(
         const weights = tf.div(textPositions, tf.sum(textPositions, 1, true)); // (B, S)
         const mean = tf.reshape(tf.matMul(tf.reshape(weights, [B, 1, S]), hidden), [B, C]); // (B, C)
         features = tf.concat([mean, features], 1) as tf.Tensor2D; // (B, 2C)
+      }
+      if (head.normalize !== undefined) {
+        features = tf.div(tf.sub(features, head.normalize.mean), head.normalize.std) as tf.Tensor2D;
       }
       const logits = tf.matMul(features, head.weight, false, true); // (B, N)
       return head.bias === undefined ? logits : tf.add(logits, head.bias);

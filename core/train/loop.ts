@@ -44,6 +44,8 @@ export type TrainHead =
       readonly trainable: boolean;
       /** sequence classification only: which features the head reads (default 'last'; 'mean-last' is (N, 2C)) */
       readonly pooling?: SequencePooling;
+      /** sequence classification only: fixed feature standardisation before the head, (F) each */
+      readonly normalize?: { readonly mean: HostTensor; readonly std: HostTensor };
     };
 
 /** Where the batch source must start: it is called once per run, and again from the same point on resume. */
@@ -318,9 +320,16 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     owned.push(weight);
     if (bias !== undefined) owned.push(bias);
     const pooling = headSpec.pooling === undefined ? {} : { pooling: headSpec.pooling };
+    let normalize = {};
+    if (headSpec.normalize !== undefined) {
+      const mean = tf.tensor1d(headSpec.normalize.mean.data);
+      const std = tf.tensor1d(headSpec.normalize.std.data);
+      owned.push(mean, std);
+      normalize = { normalize: { mean, std } };
+    }
     head =
       headSpec.kind === 'sequence-classification'
-        ? { kind: headSpec.kind, weight, ...(bias === undefined ? {} : { bias }), ...pooling }
+        ? { kind: headSpec.kind, weight, ...(bias === undefined ? {} : { bias }), ...pooling, ...normalize }
         : { kind: headSpec.kind, weight, ...(bias === undefined ? {} : { bias }) };
   }
   const headScale = options.headLrScale ?? 1;
