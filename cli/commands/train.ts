@@ -10,14 +10,21 @@ import type { LabeledRow } from '../../core/datasets/labels.js';
 import type { PromptKind, TaskHead } from '../../core/prompts/forward.js';
 import type { PeftType } from '../../core/prompts/peft.js';
 import { batchSource, batchTokens } from '../../core/tasks/batching.js';
-import { classificationTask, featureStatistics, foldNormalization } from '../../core/tasks/classification.js';
+import {
+  classificationTask,
+  featureStatistics,
+  fitLinearHead,
+  foldNormalization,
+  pooledFeatures,
+} from '../../core/tasks/classification.js';
 import type { HostTensor } from '../../core/prompts/peft.js';
 import { initialPrompt } from '../../core/tasks/init.js';
 import type { PromptInit } from '../../core/tasks/init.js';
 import { fingerprintModel, sha256OfText } from '../../core/tasks/metadata.js';
 import type { AdapterMetadata } from '../../core/tasks/metadata.js';
 import { nerTask } from '../../core/tasks/ner.js';
-import { sftTask } from '../../core/tasks/sft.js';
+import { evaluateSft, sftTask } from '../../core/tasks/sft.js';
+import type { SftExample } from '../../core/datasets/tasks.js';
 import type { TaskDefinition, TaskKind } from '../../core/tasks/types.js';
 import { train } from '../../core/train/loop.js';
 import type { TrainHead, TrainOptions } from '../../core/train/loop.js';
@@ -30,9 +37,13 @@ import {
   saveAdapter,
   saveCheckpoint,
   saveMetadata,
+  writeFileAtomic,
 } from '../adapter-io.js';
 import { UserFileError } from '../files.js';
 import { requireTokenizer } from '../load.js';
+
+/** The head's feature standardisation (mean, std), kept beside a checkpoint for --resume. */
+const NORMALIZATION_FILE = 'head_normalization.json';
 
 export const TASKS: Record<TaskKind, TaskDefinition<unknown>> = {
   sft: sftTask,
@@ -144,7 +155,7 @@ async function run(args: string[]): Promise<void> {
   }
   const epochs = num(values.epochs, '--epochs') ?? defaults.epochs;
   const lr = num(values.lr, '--lr') ?? defaults.lr;
-  const headLrScale = num(values['head-lr-scale'], '--head-lr-scale') ?? 10;
+  const headLrScale = num(values['head-lr-scale'], '--head-lr-scale') ?? 1;
   const batchSize = int(values['batch-size'], '--batch-size') ?? 16;
   const maxLength = int(values['max-length'], '--max-length') ?? defaults.maxLength;
   const seed = int(values.seed, '--seed') ?? 42;
@@ -208,21 +219,53 @@ async function run(args: string[]): Promise<void> {
       seed,
     });
     let head: TrainHead = await task.initialHead({ model, labels, head: 'linear', seed });
-    if (head.kind === 'sequence-classification') {
-      // standardise the pooled features (statistics of the frozen model with the initial prompt); the saved
-      // head has the standardisation folded in, so it reads raw features like any linear head
+    if (head.kind === 'sequence-classification' && resumeDir === undefined) {
+      // Warm start: the pooled features of the frozen model with the initial prompt are standardised and a
+      // linear head is fitted on them (a probe), so training starts from what the frozen model already offers
+      // and the prompt adds to it. The saved head has the standardisation folded in.
       const p0 = tf.tensor2d(prompt.data, [prompt.shape[0]!, prompt.shape[1]!]);
       try {
-        const normalize = await featureStatistics(
+        const pooling = head.pooling ?? 'last';
+        const started = Date.now();
+        const features = await pooledFeatures(
           model,
           { kind: method === 'prefix' ? 'prefix' : 'soft', embeddings: p0 },
-          head.pooling ?? 'last',
+          pooling,
           encoded.examples,
           tokenizer.padTokenId ?? 0,
         );
-        head = { ...head, normalize };
+        const normalize = featureStatistics(features, features.length / encoded.examples.length);
+        const fitted = await fitLinearHead(
+          features,
+          encoded.examples.map((e) => e.labels as number),
+          labels.length,
+          normalize,
+        );
+        head = { ...head, weight: fitted.weight, bias: fitted.bias, normalize };
+        fs.mkdirSync(outDir, { recursive: true });
+        writeFileAtomic(
+          path.join(outDir, NORMALIZATION_FILE),
+          JSON.stringify({ mean: [...normalize.mean.data], std: [...normalize.std.data] }),
+        );
+        process.stderr.write(
+          `head warm start (probe on the frozen features) in ${formatMs(Date.now() - started)}\n`,
+        );
       } finally {
         p0.dispose();
+      }
+    }
+    if (head.kind === 'sequence-classification' && resumeDir !== undefined) {
+      const file = path.join(resumeDir, NORMALIZATION_FILE);
+      if (fs.existsSync(file)) {
+        const n = JSON.parse(fs.readFileSync(file, 'utf8')) as { mean: number[]; std: number[] };
+        const F = n.mean.length;
+        head = {
+          ...head,
+          normalize: {
+            mean: { shape: [F], data: Float32Array.from(n.mean) },
+            std: { shape: [F], data: Float32Array.from(n.std) },
+          },
+        };
       }
     }
     const savedHead = (h: { weight: HostTensor; bias?: HostTensor } | undefined) =>
@@ -273,6 +316,56 @@ async function run(args: string[]): Promise<void> {
         maxLength,
         ...(signal === undefined ? {} : { signal }),
       });
+    const evaluateQuick = async (p: tf.Tensor2D, h: TaskHead, signal?: AbortSignal) =>
+      taskKind === 'sft'
+        ? evaluateSft(
+            {
+              model,
+              prompt: { kind: promptKind, embeddings: p },
+              head: h,
+              examples: evalRows as SftExample[],
+              tokenizer,
+              labels,
+              maxLength,
+              ...(signal === undefined ? {} : { signal }),
+            },
+            { generations: 0 },
+          )
+        : evaluate(p, h, signal);
+    /** A TaskHead (tensors) from the trained head's host values; undefined values: the initial head. */
+    const taskHeadOf = (spec: TrainHead, values?: { weight: HostTensor; bias?: HostTensor }): TaskHead => {
+      if (spec.kind === 'causal-lm') return spec;
+      const w = values?.weight ?? spec.weight;
+      const b = values === undefined ? spec.bias : values.bias;
+      const weight = tf.tensor2d(w.data, [w.shape[0]!, w.shape[1]!]);
+      const bias = b === undefined ? {} : { bias: tf.tensor1d(b.data) };
+      if (spec.kind === 'token-classification') return { kind: spec.kind, weight, ...bias };
+      const normalize =
+        spec.normalize === undefined
+          ? {}
+          : {
+              normalize: {
+                mean: tf.tensor1d(spec.normalize.mean.data),
+                std: tf.tensor1d(spec.normalize.std.data),
+              },
+            };
+      return {
+        kind: spec.kind,
+        weight,
+        ...bias,
+        ...(spec.pooling === undefined ? {} : { pooling: spec.pooling }),
+        ...normalize,
+      };
+    };
+    const disposeTaskHead = (h: TaskHead): void => {
+      if (h.kind === 'causal-lm') return;
+      h.weight.dispose();
+      h.bias?.dispose();
+      if (h.kind === 'sequence-classification') {
+        h.normalize?.mean.dispose();
+        h.normalize?.std.dispose();
+      }
+    };
     const metricOf = (m: Record<string, unknown>): number => {
       const v = m[task.selectionMetric.name];
       return typeof v === 'number' ? v : Number.NaN;
@@ -282,6 +375,73 @@ async function run(args: string[]): Promise<void> {
       `training ${taskKind} (${method}, ${virtualTokens} virtual tokens, init ${init}) on ${trainRows.length} examples, ` +
         `evaluating on ${evalRows.length}; ${steps} steps of ${batchSize} (${formatMs(0)} so far) → ${outDir}\n`,
     );
+    const trainSha256 = await sha256OfText(train0.text);
+    const metadataOf = (
+      training: Record<string, unknown>,
+      metrics: Record<string, unknown>,
+    ): AdapterMetadata => ({
+      format: 'prompt-adapter-studio/1',
+      task: taskKind,
+      labels,
+      ...(head.kind === 'sequence-classification' ? { pooling: head.pooling ?? 'last' } : {}),
+      baseModel: { name: path.basename(path.resolve(modelDir)), fingerprint },
+      training: { ...trainingConfig, ...training },
+      dataset: { train: path.basename(dataFile), trainSha256, rows: trainRows.length, eval: evalName },
+      metrics,
+      created: new Date().toISOString(),
+    });
+    const writeAdapter = (p: HostTensor, h: { weight: HostTensor; bias?: HostTensor } | undefined): void => {
+      fs.mkdirSync(outDir, { recursive: true });
+      saveAdapter({
+        dir: outDir,
+        config: c,
+        baseModelName: path.basename(path.resolve(modelDir)),
+        task: taskKind,
+        peftType,
+        prompt: p,
+        head: savedHead(h),
+        initText: init === 'text' ? values['init-text'] : undefined,
+      });
+    };
+    const hostOf = async (t: tf.Tensor): Promise<HostTensor> => ({
+      shape: [...t.shape],
+      data: Float32Array.from(await t.data()),
+    });
+    interface Snapshot {
+      step: number;
+      value: number;
+      prompt: HostTensor;
+      head: { weight: HostTensor; bias?: HostTensor } | undefined;
+    }
+    let best: Snapshot | undefined;
+    const evaluations: { step: number; value: number }[] = [];
+    const consider = async (step: number, p: tf.Tensor2D, h: TaskHead, value: number): Promise<void> => {
+      evaluations.push({ step, value });
+      log.add({ step, eval: { [task.selectionMetric.name]: value } });
+      const improved =
+        best === undefined ||
+        (task.selectionMetric.mode === 'max' ? value > best.value : value < best.value) ||
+        Number.isNaN(best.value);
+      process.stderr.write(
+        `eval at step ${step}: ${task.selectionMetric.name} ${value.toFixed(4)}${improved ? ' (best so far: saved)' : ''}\n`,
+      );
+      if (!improved) return;
+      const snapshot: Snapshot = {
+        step,
+        value,
+        prompt: await hostOf(p),
+        head:
+          h.kind === 'causal-lm'
+            ? undefined
+            : {
+                weight: await hostOf(h.weight),
+                ...(h.bias === undefined ? {} : { bias: await hostOf(h.bias) }),
+              },
+      };
+      best = snapshot;
+      writeAdapter(snapshot.prompt, snapshot.head);
+      log.flush();
+    };
     const controller = new AbortController();
     const onSigint = (): void => {
       if (controller.signal.aborted) process.exit(130);
@@ -331,40 +491,52 @@ async function run(args: string[]): Promise<void> {
       evaluate: {
         every: evalEvery,
         run: async (ctx) => {
-          const m = await evaluate(ctx.prompt, ctx.head, ctx.signal);
-          const value = metricOf(m);
-          log.add({ step: ctx.step, eval: { [task.selectionMetric.name]: value } });
-          process.stderr.write(
-            `eval at step ${ctx.step}: ${task.selectionMetric.name} ${value.toFixed(4)}\n`,
-          );
+          const value = metricOf(await evaluateQuick(ctx.prompt, ctx.head, ctx.signal));
+          await consider(ctx.step, ctx.prompt, ctx.head, value);
           return { [task.selectionMetric.name]: value };
         },
       },
       checkpointEvery: evalEvery,
       onCheckpoint: (cp) => {
         fs.mkdirSync(outDir, { recursive: true });
-        saveAdapter({
-          dir: outDir,
-          config: c,
-          baseModelName: path.basename(path.resolve(modelDir)),
-          task: taskKind,
-          peftType,
-          prompt: cp.prompt,
-          head: savedHead(cp.head),
-          initText: init === 'text' ? values['init-text'] : undefined,
-        });
+        if (best === undefined) writeAdapter(cp.prompt, cp.head);
         saveCheckpoint(outDir, cp);
+        saveMetadata(outDir, metadataOf({ stopReason: 'in-progress', stepsDone: cp.step }, {}));
         log.flush();
       },
     };
+    // the starting point (initial prompt, warm-started head) is evaluated too: the saved adapter is the best
+    // evaluation of the run, so training can only add to what the frozen model already offers
+    if (resume === undefined) {
+      const p0 = tf.tensor2d(prompt.data, [prompt.shape[0]!, prompt.shape[1]!]);
+      const h0 = taskHeadOf(head);
+      try {
+        await consider(0, p0, h0, metricOf(await evaluateQuick(p0, h0)));
+      } finally {
+        p0.dispose();
+        disposeTaskHead(h0);
+      }
+    }
     const result = await train(options);
     process.off('SIGINT', onSigint);
     const trainMs = Date.now() - started;
-    // final evaluation on the held-out set with the final prompt and head
-    const promptTensor = tf.tensor2d(result.prompt.data, [result.prompt.shape[0]!, result.prompt.shape[1]!]);
+    if (result.evaluations.length === 0 || result.evaluations.at(-1)?.step !== result.step) {
+      // the last step was not evaluated (e.g. stopped early): evaluate it before choosing
+      const pl = tf.tensor2d(result.prompt.data, [result.prompt.shape[0]!, result.prompt.shape[1]!]);
+      const hl = taskHeadOf(head, result.head);
+      try {
+        await consider(result.step, pl, hl, metricOf(await evaluateQuick(pl, hl)));
+      } finally {
+        pl.dispose();
+        disposeTaskHead(hl);
+      }
+    }
+    const chosen = best ?? { step: result.step, value: Number.NaN, prompt: result.prompt, head: result.head };
+    // final evaluation on the held-out set with the chosen prompt and head
+    const promptTensor = tf.tensor2d(chosen.prompt.data, [chosen.prompt.shape[0]!, chosen.prompt.shape[1]!]);
     let finalHead: TaskHead = { kind: 'causal-lm' };
-    if (head.kind !== 'causal-lm' && result.head !== undefined) {
-      const final = savedHead(result.head)!;
+    if (head.kind !== 'causal-lm' && chosen.head !== undefined) {
+      const final = savedHead(chosen.head)!;
       const w = final.weight;
       const b = final.bias;
       const weight = tf.tensor2d(w.data, [w.shape[0]!, w.shape[1]!]);
@@ -389,27 +561,27 @@ async function run(args: string[]): Promise<void> {
         finalHead.bias?.dispose();
       }
     }
-    const metadata: AdapterMetadata = {
-      format: 'prompt-adapter-studio/1',
-      task: taskKind,
-      labels,
-      ...(head.kind === 'sequence-classification' ? { pooling: head.pooling ?? 'last' } : {}),
-      baseModel: { name: path.basename(path.resolve(modelDir)), fingerprint },
-      training: { ...trainingConfig, stopReason: result.stopReason, stepsDone: result.step, trainMs, tokens },
-      dataset: {
-        train: path.basename(dataFile),
-        trainSha256: await sha256OfText(train0.text),
-        rows: trainRows.length,
-        eval: evalName,
+    writeAdapter(chosen.prompt, chosen.head);
+    const metadata = metadataOf(
+      {
+        stopReason: result.stopReason,
+        stepsDone: result.step,
+        trainMs,
+        tokens,
+        selection: {
+          metric: task.selectionMetric.name,
+          savedStep: chosen.step,
+          evaluations: evaluations.map((e) => ({ step: e.step, [task.selectionMetric.name]: e.value })),
+        },
       },
       metrics,
-      created: new Date().toISOString(),
-    };
+    );
     saveMetadata(outDir, metadata);
     log.add({ step: result.step, final: true, metrics: { [task.selectionMetric.name]: metricOf(metrics) } });
     log.flush();
     process.stderr.write(
-      `${result.stopReason} after ${result.step} steps in ${formatMs(trainMs)}; adapter saved to ${outDir}\n`,
+      `${result.stopReason} after ${result.step} steps in ${formatMs(trainMs)}; saved the adapter of step ${chosen.step} ` +
+        `(best ${task.selectionMetric.name} on the validation set) to ${outDir}\n`,
     );
     process.stdout.write(
       JSON.stringify({

@@ -188,7 +188,10 @@ export function checkAdapterFitsModel(adapter: PromptAdapter, model: ModelConfig
     );
   }
   const head = adapter.head;
-  if (head !== undefined && (head.weight.shape.length !== 2 || head.weight.shape[1] !== model.hiddenSize)) {
+  // a head reads the hidden size, or twice it for our mean+last pooling of sequence classification
+  const width = head?.weight.shape[1];
+  const widthOk = width === model.hiddenSize || (width === 2 * model.hiddenSize && c.taskType === 'SEQ_CLS');
+  if (head !== undefined && (head.weight.shape.length !== 2 || !widthOk)) {
     problems.push(
       `the classification head has shape [${head.weight.shape.join(', ')}], expected [labels, ${model.hiddenSize}]`,
     );

@@ -34,53 +34,58 @@ export function encodeText(
   return ids.length > maxLength ? { ids: ids.slice(0, maxLength), cut: true } : { ids, cut: false };
 }
 
-/**
- * Mean and standard deviation of the pooled features (before the head) over a sample of examples, with the
- * initial prompt. A linear head on standardised features trains far better than on raw ones (spam: 0.979 /
- * 0.920 accuracy / spam F1 against 0.974 / 0.899 for the same probe unstandardised).
- */
-export async function featureStatistics(
+/** Pooled features (n, F) of encoded examples with a prompt: what the head reads. */
+export async function pooledFeatures(
   model: FrozenTransformer,
   prompt: PromptInput | undefined,
   pooling: SequencePooling,
   examples: readonly EncodedExample[],
   padId: number,
-  sample = 1024,
   batchSize = 32,
-): Promise<{ mean: HostTensor; std: HostTensor }> {
-  const C = model.config.hiddenSize;
-  const F = poolingWidth(pooling, C);
-  // identity head (F, F): its logits are the features themselves
-  const eye = tf.eye(F);
+): Promise<Float32Array> {
+  const F = poolingWidth(pooling, model.config.hiddenSize);
+  const eye = tf.eye(F); // an identity head: its logits are the features themselves
   const head: TaskHead = { kind: 'sequence-classification', weight: eye as tf.Tensor2D, pooling };
-  const sum = new Float64Array(F);
-  const sumSq = new Float64Array(F);
-  const chosen = examples.slice(0, sample);
-  const order = chosen.map((_, i) => i).sort((a, b) => chosen[a]!.ids.length - chosen[b]!.ids.length);
+  const out = new Float32Array(examples.length * F);
+  const order = examples.map((_, i) => i).sort((a, b) => examples[a]!.ids.length - examples[b]!.ids.length);
   try {
     for (let start = 0; start < order.length; start += batchSize) {
+      const indices = order.slice(start, start + batchSize);
       const batch = collate(
-        order.slice(start, start + batchSize).map((i) => chosen[i]!),
+        indices.map((i) => examples[i]!),
         padId,
       );
       const features = tf.tidy(() => {
         const [B, T] = batch.inputIds.shape as [number, number];
         const ids = tf.tensor2d(batch.inputIds.data, [B, T], 'int32');
         const mask = tf.tensor2d(batch.attentionMask.data, [B, T], 'int32');
-        return headLogits(model, head, promptedForward(model, { inputIds: ids, attentionMask: mask }, prompt), mask);
+        return headLogits(
+          model,
+          head,
+          promptedForward(model, { inputIds: ids, attentionMask: mask }, prompt),
+          mask,
+        );
       });
       const values = await features.data();
       features.dispose();
-      for (let i = 0; i < values.length; i++) {
-        const v = values[i]!;
-        sum[i % F]! += v;
-        sumSq[i % F]! += v * v;
-      }
+      indices.forEach((i, k) => out.set(values.subarray(k * F, (k + 1) * F), i * F));
     }
   } finally {
     eye.dispose();
   }
-  const n = chosen.length;
+  return out;
+}
+
+/** Column mean and standard deviation of (n, F) features. */
+export function featureStatistics(features: Float32Array, F: number): { mean: HostTensor; std: HostTensor } {
+  const n = features.length / F;
+  const sum = new Float64Array(F);
+  const sumSq = new Float64Array(F);
+  for (let i = 0; i < features.length; i++) {
+    const v = features[i]!;
+    sum[i % F]! += v;
+    sumSq[i % F]! += v * v;
+  }
   const mean = new Float32Array(F);
   const std = new Float32Array(F);
   for (let f = 0; f < F; f++) {
@@ -88,6 +93,69 @@ export async function featureStatistics(
     std[f] = Math.sqrt(Math.max(sumSq[f]! / n - (sum[f]! / n) ** 2, 0) + 1e-6);
   }
   return { mean: { shape: [F], data: mean }, std: { shape: [F], data: std } };
+}
+
+/**
+ * Fits a linear head on fixed standardised features with full-batch Adam (a linear probe): the warm start
+ * of the head before the prompt trains, so that training begins at what the frozen model already offers and
+ * the prompt can only add to it. Returns the head in standardised space.
+ */
+export async function fitLinearHead(
+  features: Float32Array,
+  labels: readonly number[],
+  numLabels: number,
+  normalize: { readonly mean: HostTensor; readonly std: HostTensor },
+  options: { iterations?: number; lr?: number; l2?: number } = {},
+): Promise<{ weight: HostTensor; bias: HostTensor }> {
+  const n = labels.length;
+  const F = features.length / n;
+  const iterations = options.iterations ?? 500;
+  const lr = options.lr ?? 0.01;
+  const l2 = options.l2 ?? 1e-4;
+  const x = tf.tidy(() =>
+    tf.div(
+      tf.sub(tf.tensor2d(features, [n, F]), tf.tensor1d(normalize.mean.data)),
+      tf.tensor1d(normalize.std.data),
+    ),
+  );
+  const y = tf.tidy(() =>
+    tf.cast(
+      tf.equal(tf.expandDims(tf.tensor1d([...labels], 'int32'), -1), tf.range(0, numLabels, 1, 'int32')),
+      'float32',
+    ),
+  );
+  const weight = tf.variable(tf.zeros([numLabels, F]));
+  const bias = tf.variable(tf.zeros([numLabels]));
+  const m = [tf.zeros([numLabels, F]), tf.zeros([numLabels])];
+  const v = [tf.zeros([numLabels, F]), tf.zeros([numLabels])];
+  try {
+    for (let t = 1; t <= iterations; t++) {
+      tf.tidy(() => {
+        const { grads } = tf.variableGrads(() => {
+          const logits = tf.add(tf.matMul(x, weight, false, true), bias);
+          const ce = tf.neg(tf.mean(tf.sum(tf.mul(tf.logSoftmax(logits), y), 1)));
+          return tf.add(ce, tf.mul(l2, tf.sum(tf.square(weight)))) as tf.Scalar;
+        }, [weight, bias]);
+        [weight, bias].forEach((p, k) => {
+          const g = grads[p.name]!;
+          const mk = tf.add(tf.mul(m[k]!, 0.9), tf.mul(g, 0.1));
+          const vk = tf.add(tf.mul(v[k]!, 0.999), tf.mul(tf.square(g), 0.001));
+          m[k]!.dispose();
+          v[k]!.dispose();
+          m[k] = tf.keep(mk);
+          v[k] = tf.keep(vk);
+          const step = tf.div(tf.div(mk, 1 - 0.9 ** t), tf.add(tf.sqrt(tf.div(vk, 1 - 0.999 ** t)), 1e-8));
+          p.assign(tf.sub(p, tf.mul(step, lr)));
+        });
+      });
+    }
+    return {
+      weight: { shape: [numLabels, F], data: Float32Array.from(await weight.data()) },
+      bias: { shape: [numLabels], data: Float32Array.from(await bias.data()) },
+    };
+  } finally {
+    for (const t of [x, y, weight, bias, ...m, ...v]) t.dispose();
+  }
 }
 
 /** A head trained on standardised features as one on raw features: W' = W / std, b' = b − W'·mean. */

@@ -14,6 +14,12 @@
 // The text is encoded without adding special tokens, as transformers' apply_chat_template does: templates
 // write BOS themselves (the default one exactly when the tokenizer's encode() would add it).
 //
+// Evaluation: loss (mean cross-entropy in nats over every reply token of every example, the tokens training
+// scores) and perplexity = exp(loss); then greedy generation for the first SFT_GENERATION_SAMPLE (32)
+// examples that have a reply, each given the ids before its last reply and allowed the reference reply's
+// length + SFT_EXTRA_NEW_TOKENS (16) new tokens, stopping at EOS or the template's end-of-turn token; the
+// output is scored against the reference reply with exact match (whitespace-normalised) and ROUGE-L (F).
+//
 // Legend: B batch, T text tokens, P virtual tokens, S = P + T, V vocab.
 import * as tf from '@tensorflow/tfjs-core';
 import { loadSft } from '../datasets/tasks.js';
@@ -21,10 +27,9 @@ import type { SftExample } from '../datasets/tasks.js';
 import { generate, PromptCache } from '../generate/generate.js';
 import { exactMatch, mean, perplexity, rougeL } from '../metrics/text.js';
 import type { FrozenTransformer } from '../model/types.js';
-import { headLogits, promptedForward, taskLoss } from '../prompts/forward.js';
+import { crossEntropy, promptedForward } from '../prompts/forward.js';
 import type { PromptInput } from '../prompts/forward.js';
 import type { Tokenizer } from '../tokenizer/tokenizer.js';
-import { labelledCount } from '../train/loss.js';
 import { collate } from './batching.js';
 import type { EncodedExample } from './batching.js';
 import type { EncodeContext, Encoded, EvalContext, TaskDefinition } from './types.js';
@@ -182,16 +187,31 @@ export async function sftLoss(
       order.slice(i, i + EVAL_BATCH).map((k) => encoded[k]!),
       0,
     );
-    const count = labelledCount('causal-lm', batch.labels, textOffset);
+    const [B, T] = batch.inputIds.shape as [number, number];
+    const S = textOffset + T;
+    // the positions whose next token is a label: row b, sequence position s predicts text token s + 1 − offset
+    const rows: number[] = [];
+    const targets: number[] = [];
+    for (let b = 0; b < B; b++) {
+      for (let s = Math.max(0, textOffset - 1); s < S - 1; s++) {
+        const label = batch.labels.data[b * T + s + 1 - textOffset]!;
+        if (label === IGNORE) continue;
+        rows.push(b * S + s);
+        targets.push(label);
+      }
+    }
+    const count = rows.length;
     if (count > 0) {
       const value = tf.tidy(() => {
-        const [B, T] = batch.inputIds.shape as [number, number];
         const ids = tf.tensor2d(batch.inputIds.data, [B, T], 'int32');
         const mask = tf.tensor2d(batch.attentionMask.data, [B, T], 'int32');
-        const labels = tf.tensor2d(batch.labels.data, [B, T], 'int32');
-        const head = { kind: 'causal-lm' } as const;
         const f = promptedForward(model, { inputIds: ids, attentionMask: mask }, prompt);
-        return taskLoss(head, headLogits(model, head, f, mask), labels, f.textOffset); // mean over `count`
+        const C = f.hidden.shape[2];
+        // LM logits only where a label is predicted, not over the whole (B, S, V)
+        const picked = tf.gather(tf.reshape(f.hidden, [B * S, C]), tf.tensor1d(rows, 'int32')); // (N, C)
+        const logits = model.lmLogits(tf.reshape(picked, [1, count, C]) as tf.Tensor3D); // (1, N, V)
+        const V = logits.shape[2];
+        return crossEntropy(tf.reshape(logits, [count, V]) as tf.Tensor2D, tf.tensor1d(targets, 'int32')); // mean over N
       });
       const [mean] = await value.data();
       value.dispose();
@@ -237,8 +257,17 @@ function generationCase(example: SftExample, tokenizer: Tokenizer): GenerationCa
   };
 }
 
-async function evaluateSft(context: EvalContext<SftExample>): Promise<Record<string, unknown>> {
+/**
+ * The SFT metrics. `generations` (default SFT_GENERATION_SAMPLE) bounds how many examples are generated for;
+ * 0 skips generation and returns only {loss, perplexity}: cheap enough for evaluations during training,
+ * where only the loss (the selection metric) is watched.
+ */
+export async function evaluateSft(
+  context: EvalContext<SftExample>,
+  options: { generations?: number } = {},
+): Promise<Record<string, unknown>> {
   const { model, prompt, tokenizer, signal } = context;
+  const sample = options.generations ?? SFT_GENERATION_SAMPLE;
   const encoded = encodeSft(context.examples, {
     tokenizer,
     maxLength: context.maxLength,
@@ -246,7 +275,7 @@ async function evaluateSft(context: EvalContext<SftExample>): Promise<Record<str
   }).examples;
   const cases: GenerationCase[] = [];
   for (const example of context.examples) {
-    if (cases.length >= SFT_GENERATION_SAMPLE) break;
+    if (cases.length >= sample) break;
     const c = generationCase(example, tokenizer);
     if (c !== undefined && c.promptIds.length > 0 && c.promptIds.length < context.maxLength) cases.push(c);
   }
@@ -265,6 +294,7 @@ async function evaluateSft(context: EvalContext<SftExample>): Promise<Record<str
       `the evaluation set has no assistant tokens to score (loss ${loss}); give examples with assistant replies that fit in ${context.maxLength} tokens`,
     );
   }
+  if (sample <= 0) return { loss, perplexity: perplexity(loss) };
 
   const cache = prompt === undefined ? undefined : PromptCache.build(model, prompt);
   const matches: number[] = [];
@@ -305,6 +335,6 @@ export const sftTask: TaskDefinition<SftExample> = {
   exampleLabels: () => [],
   encode: encodeSft,
   initialHead: () => ({ kind: 'causal-lm' }),
-  evaluate: evaluateSft,
+  evaluate: (context) => evaluateSft(context),
   selectionMetric: { name: 'loss', mode: 'min' },
 };
