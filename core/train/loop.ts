@@ -389,6 +389,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       lastCheckpoint = resume;
     }
     while (step < totalSteps) {
+      // yield to the event loop once per step: on tfjs-wasm/cpu every await resolves as a microtask, so without
+      // this a Stop button (or Ctrl-C) would not be seen until training ends
+      await new Promise<void>((resolve) => setTimeout(resolve, 0));
       if (aborted(signal)) {
         stopReason = 'aborted';
         break;
