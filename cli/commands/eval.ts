@@ -49,6 +49,7 @@ async function run(args: string[]): Promise<void> {
     data: { type: 'string' },
     json: { type: 'boolean' },
     'max-length': { type: 'string' },
+    labels: { type: 'string' },
     backend: { type: 'string' },
   });
   if (values.help === true) return void process.stdout.write(evalCommand.usage + '\n');
@@ -86,7 +87,17 @@ async function run(args: string[]): Promise<void> {
     }
     const task = TASKS[taskKind];
     const rows = loadData(task, dataFile).rows;
-    const labels = metadata?.labels.length ? [...metadata.labels] : [...loaded.config.id2label];
+    // labels: our metadata, else the model's id2label when it has as many as the head, else LABEL_i (PEFT's
+    // adapters do not record label names)
+    const headRows = adapter.head?.weight.shape[0] ?? loaded.model.classifierHead?.weight.shape[0];
+    const labels =
+      values.labels !== undefined
+        ? values.labels.split(',').map((l) => l.trim())
+        : metadata?.labels.length
+          ? [...metadata.labels]
+          : headRows === undefined || headRows === loaded.config.id2label.length
+            ? [...loaded.config.id2label]
+            : Array.from({ length: headRows }, (_, i) => `LABEL_${i}`);
     if (taskKind !== 'sft') throwIfErrors(validateLabels(labels, rows as LabeledRow[]));
     const maxLength =
       numberFlag(values['max-length'], '--max-length', true) ??
@@ -126,8 +137,9 @@ async function run(args: string[]): Promise<void> {
 
 export const evalCommand: Command = {
   name: 'eval',
-  usage: `  eval      --model DIR --adapter DIR --task sft|classification|ner --data TEST [--json]
+  usage: `  eval      --model DIR --adapter DIR --task sft|classification|ner --data TEST [--json] [--labels A,B,…]
             Metrics JSON: classification {accuracy, macro_f1, per_class, confusion}; NER {precision, recall,
-            f1, per_type}; SFT {loss, perplexity, exact_match, rouge_l}.`,
+            f1, per_type}; SFT {loss, perplexity, exact_match, rouge_l}. --labels names the head's classes in id
+            order for adapters that do not record them (PEFT's), e.g. --labels O,B-person,I-person.`,
   run,
 };
