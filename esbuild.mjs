@@ -1,5 +1,5 @@
 // Builds every bundle of the project with esbuild (it does not type-check: `npm run typecheck` does).
-//   node esbuild.mjs [cli|tests|bench|all]
+//   node esbuild.mjs [cli|extension|webview|tests|bench|all]
 //   node esbuild.mjs tests <path-filter> <outdir>   (only the test files whose path contains the filter)
 // Node bundles are ESM and bundle tfjs-core from its ESM entry, because tfjs registers its gradients only
 // through `@tensorflow/tfjs-core/dist/register_all_gradients`, an ESM file with extensionless imports that
@@ -101,7 +101,56 @@ async function buildBench() {
   copyWasm(path.join(root, 'dist-bench'));
 }
 
+// The VS Code extension host bundle: CommonJS (VS Code 1.95 loads extensions with require; package.json is
+// "type": "module", hence .cjs), `vscode` provided by the host. It must never contain tfjs or onnxruntime.
+async function buildExtension() {
+  await esbuild.build({
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    entryPoints: [path.join(root, 'extension/extension.ts')],
+    outfile: path.join(root, 'dist/extension.cjs'),
+    external: ['vscode'],
+    sourcemap: 'linked',
+    logLevel: 'warning',
+  });
+  const bundle = fs.readFileSync(path.join(root, 'dist/extension.cjs'), 'utf8');
+  for (const banned of ['@tensorflow/tfjs', 'onnxruntime-web']) {
+    if (bundle.includes(`node_modules/${banned}`))
+      throw new Error(`dist/extension.cjs bundles ${banned}: the host must not`);
+  }
+}
+
+// Webview pages: each webview/*.ts is one page (browser IIFE, loaded by a nonce'd <script>); webview/*.css
+// are copied beside them. Shared modules live in webview/lib/.
+async function buildWebview() {
+  const dir = path.join(root, 'webview');
+  const outdir = path.join(root, 'dist/webview');
+  fs.rmSync(outdir, { recursive: true, force: true });
+  const entries = fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => path.join(dir, f));
+  await esbuild.build({
+    bundle: true,
+    platform: 'browser',
+    format: 'iife',
+    target: ['chrome120', 'es2022'],
+    entryPoints: entries,
+    outdir,
+    minify: true,
+    sourcemap: 'linked',
+    logLevel: 'warning',
+  });
+  for (const f of fs.readdirSync(dir).filter((f) => f.endsWith('.css'))) {
+    fs.copyFileSync(path.join(dir, f), path.join(outdir, f));
+  }
+}
+
 if (what === 'cli' || what === 'all') await buildCli();
+if (what === 'extension' || what === 'all') await buildExtension();
+if (what === 'webview' || what === 'all') await buildWebview();
 if (what === 'tests' && process.argv[3] !== undefined) {
   await buildTests(process.argv[3], path.resolve(process.argv[4] ?? path.join(root, '.tmp', 'dist-test')));
 } else if (what === 'tests' || what === 'all') await buildTests();

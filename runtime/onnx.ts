@@ -13,7 +13,15 @@
 // Dimension legend: B batch, S sequence (embeds path), T new tokens of one decoder step, P virtual tokens /
 // past length, L layers, Hkv key/value heads, D head dim, C hidden size, V vocabulary size.
 
-import * as ort from 'onnxruntime-web';
+import type * as Ort from 'onnxruntime-web';
+
+// onnxruntime-web is loaded on first use, so that programs bundling this module (the CLI) start without it
+// (e.g. the CLI inside the VS Code extension, which ships no node_modules) unless the ONNX path is taken.
+let ort: typeof Ort;
+async function loadOrt(): Promise<void> {
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- assigned once, on first use
+  ort ??= await import('onnxruntime-web');
+}
 import { Sampler, type SamplingOptions } from '../core/generate/sampling.js';
 
 export class OnnxRuntimeError extends Error {
@@ -71,7 +79,7 @@ function checkPositiveInt(value: number, field: string): void {
 }
 
 /** Checks that a session declares exactly the inputs and outputs this module feeds and reads. */
-function checkNames(session: ort.InferenceSession, which: string, inputs: string[], outputs: string[]): void {
+function checkNames(session: Ort.InferenceSession, which: string, inputs: string[], outputs: string[]): void {
   const missingIn = inputs.filter((n) => !session.inputNames.includes(n));
   const extraIn = session.inputNames.filter((n) => !inputs.includes(n));
   const missingOut = outputs.filter((n) => !session.outputNames.includes(n));
@@ -111,7 +119,7 @@ function int64Matrix(rows: number[][], where: string): { data: BigInt64Array; di
 }
 
 function float32Output(
-  outputs: ort.InferenceSession.ReturnType,
+  outputs: Ort.InferenceSession.ReturnType,
   name: string,
 ): { data: Float32Array; dims: number[] } {
   const tensor = outputs[name];
@@ -137,7 +145,7 @@ function configureWasm(settings: OnnxWasmSettings | undefined): void {
   if (settings.wasmPaths !== undefined) ort.env.wasm.wasmPaths = settings.wasmPaths;
 }
 
-async function createSession(bytes: Uint8Array, which: string): Promise<ort.InferenceSession> {
+async function createSession(bytes: Uint8Array, which: string): Promise<Ort.InferenceSession> {
   try {
     const session = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'] });
     wasmConfigured = true;
@@ -158,8 +166,8 @@ export class OnnxCausalLM {
 
   private constructor(
     opts: OnnxCausalLMOptions,
-    private readonly embedsSession: ort.InferenceSession | undefined,
-    private readonly decoderSession: ort.InferenceSession | undefined,
+    private readonly embedsSession: Ort.InferenceSession | undefined,
+    private readonly decoderSession: Ort.InferenceSession | undefined,
     private readonly embedTable: Float32Array | undefined,
   ) {
     this.numLayers = opts.numLayers;
@@ -170,6 +178,7 @@ export class OnnxCausalLM {
   }
 
   static async create(opts: OnnxCausalLMOptions): Promise<OnnxCausalLM> {
+    await loadOrt();
     checkPositiveInt(opts.numLayers, 'numLayers');
     checkPositiveInt(opts.numKvHeads, 'numKvHeads');
     checkPositiveInt(opts.headDim, 'headDim');
@@ -188,7 +197,7 @@ export class OnnxCausalLM {
     }
     configureWasm(opts.wasm);
     const embeds = opts.embedsModel && (await createSession(opts.embedsModel, 'embeds model'));
-    let decoder: ort.InferenceSession | undefined;
+    let decoder: Ort.InferenceSession | undefined;
     try {
       if (embeds) checkNames(embeds, 'embeds model', EMBEDS_INPUTS, EMBEDS_OUTPUTS);
       decoder =
@@ -312,7 +321,7 @@ export class OnnxCausalLM {
     }
     const Hkv = this.numKvHeads;
     const D = this.headDim;
-    const feeds: Record<string, ort.Tensor> = {
+    const feeds: Record<string, Ort.Tensor> = {
       input_ids: new ort.Tensor('int64', ids.data, [B, T]),
       attention_mask: new ort.Tensor('int64', mask.data, [B, pastLength + T]),
       position_ids: new ort.Tensor('int64', pos.data, [B, T]),

@@ -68,7 +68,9 @@ export async function pooledFeatures(
       });
       const values = await features.data();
       features.dispose();
-      indices.forEach((i, k) => out.set(values.subarray(k * F, (k + 1) * F), i * F));
+      indices.forEach((i, k) => {
+        out.set(values.subarray(k * F, (k + 1) * F), i * F);
+      });
     }
   } finally {
     eye.dispose();

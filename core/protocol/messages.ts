@@ -1,0 +1,146 @@
+// The ONE message map between the extension host and its webviews. Every request names its params and
+// result types, every event its payload; `Endpoint` (endpoint.ts) makes a wrong method or payload a compile
+// error on both sides, and `guards.ts`' tables check what arrives at run time. Add a message here, add its
+// guard in protocol.ts, and both sides see it.
+//
+// Direction: `WebviewToHost` lists what the webview may send (requests the host answers, events the host
+// receives); `HostToWebview` the reverse. Method names are `<view>/<verb>`.
+import type { AdapterSummary, ModelCheck, SafetensorsHeaderSummary } from '../inspect/types.js';
+
+export type {
+  AdapterSummary,
+  EvalPoint,
+  ModelCheck,
+  NearestToken,
+  RecordedFingerprint,
+  SafetensorsHeaderSummary,
+  TensorSummary,
+  TrainingPoint,
+} from '../inspect/types.js';
+
+/** A request: what the caller sends and what the callee answers. */
+export interface RequestSpec<P, R> {
+  readonly params: P;
+  readonly result: R;
+}
+
+/** One direction of the protocol. */
+export interface Direction {
+  readonly requests: Record<string, RequestSpec<unknown, unknown>>;
+  readonly events: Record<string, unknown>;
+}
+
+export type ViewKind = 'inspector' | 'trainer';
+
+export type BackendPreference = 'auto' | 'webgpu' | 'wasm' | 'cpu';
+export type TrainMethod = 'PROMPT_TUNING' | 'PREFIX_TUNING' | 'P_TUNING';
+export type TrainTask = 'classification' | 'ner' | 'sft';
+export type PromptInit = 'RANDOM' | 'TEXT' | 'SAMPLE_VOCAB';
+
+/** The training form's values (what the trainer webview needs to start a run). */
+export interface TrainSettings {
+  readonly modelPath: string;
+  readonly datasetPath: string;
+  readonly evalDatasetPath?: string;
+  readonly task: TrainTask;
+  readonly method: TrainMethod;
+  readonly virtualTokens: number;
+  readonly init: PromptInit;
+  readonly initText?: string;
+  readonly learningRate: number;
+  readonly epochs: number;
+  readonly batchSize: number;
+  readonly maxLength: number;
+  readonly seed: number;
+  /** stop after this many optimizer steps (the "quick" preset) */
+  readonly maxSteps?: number;
+  readonly outputFolder: string;
+}
+
+/** A complete progress snapshot (throttled by the sender; never a delta). */
+export interface TrainProgress {
+  readonly step: number;
+  readonly totalSteps: number;
+  readonly epoch: number;
+  readonly loss: number;
+  readonly learningRate: number;
+  readonly tokensPerSecond: number;
+  readonly elapsedSeconds: number;
+  readonly etaSeconds: number | null;
+  readonly evalMetric?: { readonly name: string; readonly value: number };
+}
+
+/** Which compute backend runs, and why it is not the preferred one when it fell back. */
+export interface BackendInfo {
+  readonly backend: 'webgpu' | 'wasm' | 'cpu';
+  readonly fallbackReason: string | null;
+  /** e.g. "google swiftshader (fallback adapter)" */
+  readonly adapterDescription: string | null;
+}
+
+/** A file the host can serve to a webview by asWebviewUri (weights are streamed by fetch, never posted). */
+export interface WebviewFile {
+  readonly name: string;
+  readonly uri: string;
+}
+
+export interface LogEntry {
+  readonly level: 'info' | 'warning' | 'error';
+  readonly message: string;
+}
+
+/** What a webview reports when its CSP blocks something (the e2e tests fail on any). */
+export interface CspViolation {
+  readonly blockedURI: string;
+  readonly violatedDirective: string;
+  readonly sourceFile: string;
+}
+
+export interface WebviewToHost extends Direction {
+  readonly requests: {
+    /** the inspector asks the host to pick a model (quick pick) and check the adapter against it */
+    'inspector/checkModel': RequestSpec<{ readonly modelPath?: string }, ModelCheck | null>;
+    /** the trainer asks for the files of a model folder as webview URIs */
+    'trainer/modelFiles': RequestSpec<{ readonly modelPath: string }, readonly WebviewFile[]>;
+    /** the trainer asks for a dataset's text (small files; the host reads through workspace.fs) */
+    'trainer/readDataset': RequestSpec<{ readonly path: string }, { readonly text: string }>;
+    /** the trainer hands the finished adapter's files to the host, which writes them atomically */
+    'trainer/saveAdapter': RequestSpec<
+      {
+        readonly folder: string;
+        readonly files: readonly { readonly name: string; readonly bytes: Uint8Array }[];
+      },
+      { readonly folderUri: string }
+    >;
+  };
+  readonly events: {
+    /** first message of every webview: its script runs and listens (the host answers with an init event) */
+    ready: { readonly view: ViewKind };
+    log: LogEntry;
+    cspViolation: CspViolation;
+    'trainer/backend': BackendInfo;
+    'trainer/progress': TrainProgress;
+    'trainer/finished': { readonly reason: 'completed' | 'stopped' | 'failed'; readonly message: string };
+  };
+}
+
+export interface HostToWebview extends Direction {
+  readonly requests: {
+    /** stop the running training at the next step boundary; answers once the last checkpoint is written */
+    'trainer/stop': RequestSpec<Record<string, never>, { readonly stopped: boolean }>;
+  };
+  readonly events: {
+    'inspector/init': {
+      readonly summary: AdapterSummary | SafetensorsHeaderSummary;
+      readonly error: string | null;
+    };
+    'inspector/modelCheck': ModelCheck;
+    'trainer/init': {
+      readonly settings: TrainSettings;
+      readonly backend: BackendPreference;
+      readonly forceWebGPU: boolean;
+      readonly wasmBaseUri: string;
+    };
+    'trainer/start': TrainSettings;
+  };
+}

@@ -1,0 +1,692 @@
+// Every command of the palette and the views. Each one that runs code on workspace files, writes or uses the
+// network checks Workspace Trust first; each long one runs under withProgress with cancellation.
+import * as vscode from 'vscode';
+import { bundledModelUri, findAdapters, findDatasets, findModels } from './discovery.js';
+import type { ModelEntry } from './discovery.js';
+import type { DatasetDiagnostics } from './diagnostics.js';
+import { exists, readJson, readText, writeTextAtomic } from './files.js';
+import type { CliRunner } from './cliRunner.js';
+import { cliBackend, generateArgs, parseTrainProgress, tail, trainArgs, evalArgs } from './logic/cli.js';
+import type { TrainArgs } from './logic/cli.js';
+import { conllToJsonl, jsonlNameFor } from './logic/conllImport.js';
+import { isDatasetFile, loadDataset, taskOf } from './logic/datasetKind.js';
+import { COMMANDS, INSPECTOR_VIEW_TYPE, SETTINGS, VIEW_CONTAINER } from './logic/ids.js';
+import { statsReport } from './logic/statsReport.js';
+import { DATASET_TEMPLATES } from './logic/templates.js';
+import type { TrainingSession } from './training.js';
+import { nodeUri } from './trees.js';
+import type { TreeNode, WorkspaceTrees } from './trees.js';
+import { requireTrust } from './trust.js';
+
+export interface CommandContext {
+  readonly extensionUri: vscode.Uri;
+  readonly log: vscode.LogOutputChannel;
+  readonly cli: CliRunner;
+  readonly session: TrainingSession;
+  readonly trees: WorkspaceTrees;
+  readonly diagnostics: DatasetDiagnostics;
+}
+
+/** The example the walkthrough copies into the workspace. */
+export const EXAMPLE_FOLDER = 'spam-example';
+const EXAMPLE_FILES = ['train.jsonl', 'test.jsonl', 'PROVENANCE.md'];
+/** The "quick" preset: a few dozen steps, enough to watch the loss fall on the bundled example. */
+const QUICK_STEPS = 30;
+
+function isTreeNode(v: unknown): v is TreeNode {
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    'type' in v &&
+    ['model', 'dataset', 'adapter'].includes(String(v.type))
+  );
+}
+
+/** The resource a command was invoked on: a tree node, an explorer/editor URI, or nothing. */
+function uriOf(arg: unknown): vscode.Uri | undefined {
+  if (arg instanceof vscode.Uri) return arg;
+  if (isTreeNode(arg)) return nodeUri(arg);
+  if (typeof arg === 'string' && arg !== '') return vscode.Uri.file(arg);
+  return undefined;
+}
+
+function baseName(uri: vscode.Uri): string {
+  return uri.path.slice(uri.path.lastIndexOf('/') + 1);
+}
+
+function settings(): vscode.WorkspaceConfiguration {
+  return vscode.workspace.getConfiguration('promptAdapter');
+}
+
+function workspaceFolder(): vscode.Uri | undefined {
+  return vscode.workspace.workspaceFolders?.[0]?.uri;
+}
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+async function pickModel(ctx: CommandContext, arg: unknown, title: string): Promise<ModelEntry | undefined> {
+  if (isTreeNode(arg) && arg.type === 'model') return arg.entry;
+  const models = await findModels(ctx.extensionUri);
+  if (models.length === 0) {
+    void vscode.window.showWarningMessage(
+      'No model found: add a folder with config.json and model.safetensors to the workspace.',
+    );
+    return undefined;
+  }
+  const pick = await vscode.window.showQuickPick(
+    models.map((m) => ({
+      label: m.name,
+      description: m.bundled ? 'bundled with the extension' : vscode.workspace.asRelativePath(m.uri),
+      model: m,
+    })),
+    { title, placeHolder: 'the frozen base model' },
+  );
+  return pick?.model;
+}
+
+async function pickDataset(arg: unknown, title: string): Promise<vscode.Uri | undefined> {
+  const given = uriOf(arg);
+  if (given !== undefined && isDatasetFile(given.path)) return given;
+  const active = vscode.window.activeTextEditor?.document.uri;
+  const files = await findDatasets();
+  if (files.length === 0) {
+    void vscode.window.showWarningMessage(
+      'No dataset found (*.jsonl, *.csv, *.tsv, *.conll): create one with "New Dataset from Template…".',
+    );
+    return undefined;
+  }
+  const items = files.map((f) => ({
+    label: baseName(f),
+    description: vscode.workspace.asRelativePath(f),
+    uri: f,
+  }));
+  items.sort(
+    (a, b) =>
+      Number(b.uri.toString() === active?.toString()) - Number(a.uri.toString() === active?.toString()),
+  );
+  return (await vscode.window.showQuickPick(items, { title, placeHolder: 'a dataset file' }))?.uri;
+}
+
+async function pickAdapter(arg: unknown, title: string): Promise<vscode.Uri | undefined> {
+  const given = uriOf(arg);
+  if (given !== undefined) {
+    const name = baseName(given);
+    return name === 'adapter_config.json' || name.endsWith('.safetensors')
+      ? vscode.Uri.joinPath(given, '..')
+      : given;
+  }
+  const adapters = await findAdapters();
+  if (adapters.length === 0) {
+    void vscode.window.showWarningMessage(
+      'No adapter found in the workspace (a folder with adapter_config.json): train one first.',
+    );
+    return undefined;
+  }
+  const pick = await vscode.window.showQuickPick(
+    adapters.map((a) => ({
+      label: a.name,
+      description: vscode.workspace.asRelativePath(a.folder),
+      folder: a.folder,
+    })),
+    { title, placeHolder: 'an adapter folder' },
+  );
+  return pick?.folder;
+}
+
+async function uniqueFolder(parent: vscode.Uri, name: string): Promise<vscode.Uri> {
+  let candidate = vscode.Uri.joinPath(parent, name);
+  for (let i = 2; await exists(candidate); i++) candidate = vscode.Uri.joinPath(parent, `${name}-${i}`);
+  return candidate;
+}
+
+function lastJsonLine(stdout: string): Record<string, unknown> | undefined {
+  const lines = stdout.trim().split('\n').reverse();
+  for (const l of lines) {
+    try {
+      const v: unknown = JSON.parse(l);
+      if (typeof v === 'object' && v !== null && !Array.isArray(v)) return v as Record<string, unknown>;
+    } catch {
+      // not JSON: keep looking
+    }
+  }
+  return undefined;
+}
+
+async function showMarkdown(markdown: string): Promise<void> {
+  const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: markdown });
+  await vscode.window.showTextDocument(doc, { preview: true });
+}
+
+interface TrainRequest {
+  readonly model: ModelEntry;
+  readonly dataset: vscode.Uri;
+  readonly evalDataset?: vscode.Uri;
+  readonly method: TrainArgs['method'];
+  readonly steps?: number;
+  readonly label: string;
+}
+
+async function runTraining(ctx: CommandContext, req: TrainRequest): Promise<vscode.Uri | undefined> {
+  const trainMissing = await ctx.cli.missing('train');
+  if (trainMissing !== undefined) {
+    void vscode.window.showWarningMessage(
+      `Training is not available yet: the webview trainer is not built and ${trainMissing}.`,
+    );
+    return undefined;
+  }
+  const root = workspaceFolder();
+  if (root === undefined) {
+    void vscode.window.showWarningMessage('Open a folder first: the adapter is saved into the workspace.');
+    return undefined;
+  }
+  const text = await readText(req.dataset);
+  const task = taskOf(req.dataset.path, text) ?? 'classification';
+  const c = settings();
+  const stem = baseName(req.dataset).replace(/\.[^.]*$/, '');
+  const out = await uniqueFolder(
+    vscode.Uri.joinPath(root, c.get<string>(SETTINGS.adaptersFolder, 'adapters')),
+    `${stem}-${req.method === 'PREFIX_TUNING' ? 'prefix' : 'prompt'}`,
+  );
+  const args = trainArgs({
+    model: req.model.uri.fsPath,
+    dataset: req.dataset.fsPath,
+    ...(req.evalDataset === undefined ? {} : { evalDataset: req.evalDataset.fsPath }),
+    task,
+    method: req.method,
+    init: c.get(SETTINGS.init, 'SAMPLE_VOCAB'),
+    virtualTokens: c.get(SETTINGS.virtualTokens, 8),
+    learningRate: c.get(SETTINGS.learningRate, 0.01),
+    epochs: c.get(SETTINGS.epochs, 3),
+    ...(req.steps === undefined ? {} : { steps: req.steps }),
+    batchSize: c.get(SETTINGS.batchSize, 8),
+    maxLength: c.get(SETTINGS.maxLength, 128),
+    seed: c.get(SETTINGS.seed, 42),
+    out: out.fsPath,
+    backend: cliBackend(c.get(SETTINGS.backend, 'auto')),
+  });
+  const source = ctx.session.start(req.label);
+  try {
+    const result = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Training ${req.label}`, cancellable: true },
+      async (progress, token) => {
+        const sub = token.onCancellationRequested(() => ctx.session.stop());
+        let last = 0;
+        try {
+          return await ctx.cli.run(args, {
+            token: source.token,
+            cwd: root.fsPath,
+            onStderrLine: (line) => {
+              const p = parseTrainProgress(line);
+              if (p === undefined) return;
+              const message = `step ${p.step}/${p.totalSteps} · loss ${p.loss.toFixed(4)}`;
+              const percent = p.totalSteps > 0 ? (100 * p.step) / p.totalSteps : 0;
+              progress.report({ message, increment: Math.max(0, percent - last) });
+              last = percent;
+              ctx.session.update(message);
+            },
+          });
+        } finally {
+          sub.dispose();
+        }
+      },
+    );
+    ctx.trees.adapters.refresh();
+    if (result.cancelled) {
+      const kept = await exists(vscode.Uri.joinPath(out, 'adapter_config.json'));
+      void vscode.window.showInformationMessage(
+        kept
+          ? `Training stopped; the last checkpoint is saved in ${vscode.workspace.asRelativePath(out)}.`
+          : 'Training stopped before the first checkpoint.',
+      );
+      return kept ? out : undefined;
+    }
+    if (result.code !== 0) {
+      // Not awaited: the command returns at once (callers and tests must not wait for a click).
+      void vscode.window
+        .showErrorMessage(`Training failed: ${tail(result.stderr.trim(), 400)}`, 'Show Log')
+        .then((choice) => {
+          if (choice !== undefined) ctx.log.show();
+        });
+      return undefined;
+    }
+    const summary = lastJsonLine(result.stdout) ?? {};
+    const metrics = Object.entries(summary)
+      .filter(([k, v]) => typeof v === 'number' && !['steps', 'trainMs'].includes(k))
+      .map(([k, v]) => `${k} ${Number.isInteger(v) ? String(v) : (v as number).toFixed(4)}`)
+      .join(', ');
+    void vscode.window
+      .showInformationMessage(
+        `Adapter saved to ${vscode.workspace.asRelativePath(out)}${metrics === '' ? '' : ` (${metrics})`}.`,
+        'Inspect',
+        'Evaluate',
+      )
+      .then((choice) => {
+        if (choice === 'Inspect') void vscode.commands.executeCommand(COMMANDS.inspect, out);
+        if (choice === 'Evaluate') void vscode.commands.executeCommand(COMMANDS.evaluate, out);
+      });
+    return out;
+  } finally {
+    ctx.session.finish();
+  }
+}
+
+/** Train Adapter run from code (tests, other extensions): `{model, dataset, method?, steps?}` paths, no prompts. */
+interface TrainOptionsArg {
+  readonly model: string;
+  readonly dataset: string;
+  readonly evalDataset?: string;
+  readonly method?: TrainArgs['method'];
+  readonly steps?: number;
+}
+
+function isTrainOptions(v: unknown): v is TrainOptionsArg {
+  if (typeof v !== 'object' || v === null || v instanceof vscode.Uri || isTreeNode(v)) return false;
+  const o = v as Record<string, unknown>;
+  return typeof o.model === 'string' && typeof o.dataset === 'string';
+}
+
+async function train(ctx: CommandContext, arg: unknown): Promise<vscode.Uri | undefined> {
+  if (!requireTrust('Train Adapter')) return undefined;
+  if (ctx.session.running) {
+    void vscode.window.showWarningMessage(
+      'A training run is already going: stop it first (Prompt Adapter: Stop Training).',
+    );
+    return undefined;
+  }
+  if (isTrainOptions(arg)) {
+    const uri = vscode.Uri.file(arg.model);
+    const dataset = vscode.Uri.file(arg.dataset);
+    return runTraining(ctx, {
+      model: { kind: 'hf', uri, name: baseName(uri), bundled: false },
+      dataset,
+      ...(arg.evalDataset === undefined ? {} : { evalDataset: vscode.Uri.file(arg.evalDataset) }),
+      method: arg.method ?? 'PROMPT_TUNING',
+      ...(arg.steps === undefined ? {} : { steps: arg.steps }),
+      label: baseName(dataset),
+    });
+  }
+  const model = await pickModel(ctx, arg, 'Train an adapter for which model?');
+  if (model === undefined) return undefined;
+  const dataset = await pickDataset(arg, 'Train on which dataset?');
+  if (dataset === undefined) return undefined;
+  const defaultMethod = settings().get<TrainArgs['method']>(SETTINGS.method, 'PROMPT_TUNING');
+  const methods: { label: string; description: string; method: TrainArgs['method'] }[] = [
+    {
+      label: 'Prompt tuning',
+      description: 'virtual tokens in front of the input (PROMPT_TUNING)',
+      method: 'PROMPT_TUNING',
+    },
+    {
+      label: 'Prefix tuning',
+      description: 'per-layer keys and values (PREFIX_TUNING / P-Tuning v2)',
+      method: 'PREFIX_TUNING',
+    },
+  ];
+  methods.sort((a, b) => Number(b.method === defaultMethod) - Number(a.method === defaultMethod));
+  const method = await vscode.window.showQuickPick(methods, { title: 'Which soft-prompt method?' });
+  if (method === undefined) return undefined;
+  return runTraining(ctx, { model, dataset, method: method.method, label: baseName(dataset) });
+}
+
+async function openExample(ctx: CommandContext): Promise<vscode.Uri | undefined> {
+  if (!requireTrust('Open the Bundled Example')) return undefined;
+  const root = workspaceFolder();
+  if (root === undefined) {
+    void vscode.window
+      .showWarningMessage('Open a folder first: the example is copied into the workspace.', 'Open Folder')
+      .then((choice) => {
+        if (choice !== undefined) void vscode.commands.executeCommand('vscode.openFolder');
+      });
+    return undefined;
+  }
+  const target = vscode.Uri.joinPath(root, EXAMPLE_FOLDER);
+  const source = vscode.Uri.joinPath(ctx.extensionUri, 'examples', 'spam');
+  await vscode.workspace.fs.createDirectory(target);
+  for (const f of EXAMPLE_FILES) {
+    const to = vscode.Uri.joinPath(target, f);
+    if (!(await exists(to))) await vscode.workspace.fs.copy(vscode.Uri.joinPath(source, f), to);
+  }
+  ctx.trees.refreshAll();
+  await vscode.window.showTextDocument(vscode.Uri.joinPath(target, 'train.jsonl'), { preview: false });
+  void vscode.commands.executeCommand(`workbench.view.extension.${VIEW_CONTAINER}`);
+  return target;
+}
+
+async function trainQuick(ctx: CommandContext): Promise<vscode.Uri | undefined> {
+  if (!requireTrust('Train Adapter')) return undefined;
+  const root = workspaceFolder();
+  const folder = root === undefined ? undefined : vscode.Uri.joinPath(root, EXAMPLE_FOLDER);
+  if (folder === undefined || !(await exists(vscode.Uri.joinPath(folder, 'train.jsonl')))) {
+    if ((await openExample(ctx)) === undefined) return undefined;
+  }
+  if (folder === undefined) return undefined;
+  const model: ModelEntry = {
+    kind: 'hf',
+    uri: bundledModelUri(ctx.extensionUri),
+    name: 'stories260K',
+    bundled: true,
+  };
+  return runTraining(ctx, {
+    model,
+    dataset: vscode.Uri.joinPath(folder, 'train.jsonl'),
+    evalDataset: vscode.Uri.joinPath(folder, 'test.jsonl'),
+    method: 'PROMPT_TUNING',
+    steps: QUICK_STEPS,
+    label: 'spam example (quick)',
+  });
+}
+
+async function evaluate(ctx: CommandContext, arg: unknown): Promise<Record<string, unknown> | undefined> {
+  if (!requireTrust('Evaluate Adapter')) return undefined;
+  const adapter = await pickAdapter(arg, 'Evaluate which adapter?');
+  if (adapter === undefined) return undefined;
+  const metadataUri = vscode.Uri.joinPath(adapter, 'prompt_adapter.json');
+  const evalMissing = await ctx.cli.missing('eval');
+  if (evalMissing !== undefined) {
+    const recorded = (await exists(metadataUri))
+      ? ((await readJson(metadataUri)) as { metrics?: unknown }).metrics
+      : undefined;
+    const message = `Evaluation is not available yet: the webview trainer is not built and ${evalMissing}.`;
+    if (typeof recorded === 'object' && recorded !== null) {
+      const markdown = [
+        `# Metrics recorded at training time: ${baseName(adapter)}`,
+        '',
+        '```json',
+        JSON.stringify(recorded, null, 2),
+        '```',
+        '',
+      ].join('\n');
+      void vscode.window
+        .showWarningMessage(
+          `${message} The metrics recorded at training time are available.`,
+          'Show Recorded Metrics',
+        )
+        .then((choice) => {
+          if (choice !== undefined) void showMarkdown(markdown);
+        });
+      return recorded as Record<string, unknown>;
+    }
+    void vscode.window.showWarningMessage(message);
+    return undefined;
+  }
+  const model = await pickModel(ctx, undefined, 'Evaluate on which base model?');
+  if (model === undefined) return undefined;
+  const dataset = await pickDataset(undefined, 'Evaluate on which dataset?');
+  if (dataset === undefined) return undefined;
+  const task = taskOf(dataset.path, await readText(dataset)) ?? 'classification';
+  const args = evalArgs({
+    model: model.uri.fsPath,
+    adapter: adapter.fsPath,
+    dataset: dataset.fsPath,
+    task,
+    backend: cliBackend(settings().get(SETTINGS.backend, 'auto')),
+  });
+  const result = await vscode.window.withProgress(
+    {
+      location: vscode.ProgressLocation.Notification,
+      title: `Evaluating ${baseName(adapter)}`,
+      cancellable: true,
+    },
+    (_p, token) => ctx.cli.run(args, { token }),
+  );
+  if (result.cancelled) return undefined;
+  if (result.code !== 0) {
+    void vscode.window.showErrorMessage(`Evaluation failed: ${tail(result.stderr.trim(), 400)}`);
+    return undefined;
+  }
+  const metrics = lastJsonLine(result.stdout) ?? {};
+  await showMarkdown(
+    [
+      `# Evaluation: ${baseName(adapter)} on ${baseName(dataset)}`,
+      '',
+      '```json',
+      JSON.stringify(metrics, null, 2),
+      '```',
+      '',
+    ].join('\n'),
+  );
+  return metrics;
+}
+
+async function generate(ctx: CommandContext, arg: unknown): Promise<string | undefined> {
+  if (!requireTrust('Generate with Adapter')) return undefined;
+  const generateMissing = await ctx.cli.missing('generate');
+  if (generateMissing !== undefined) {
+    void vscode.window.showWarningMessage(`Generation is not available: ${generateMissing}.`);
+    return undefined;
+  }
+  const adapterGiven = isTreeNode(arg) && arg.type === 'adapter' ? arg.entry.folder : undefined;
+  const model = await pickModel(ctx, arg, 'Generate with which model?');
+  if (model === undefined) return undefined;
+  let adapter = adapterGiven;
+  if (adapter === undefined) {
+    const adapters = await findAdapters();
+    const none = {
+      label: 'No adapter',
+      description: 'the bare model',
+      folder: undefined as vscode.Uri | undefined,
+    };
+    const pick = await vscode.window.showQuickPick(
+      [
+        none,
+        ...adapters.map((a) => ({
+          label: a.name,
+          description: vscode.workspace.asRelativePath(a.folder),
+          folder: a.folder,
+        })),
+      ],
+      { title: 'With which adapter?' },
+    );
+    if (pick === undefined) return undefined;
+    adapter = pick.folder;
+  }
+  const prompt = await vscode.window.showInputBox({
+    title: 'Prompt',
+    value: 'Once upon a time',
+    prompt: 'The text the model continues',
+  });
+  if (prompt === undefined) return undefined;
+  const args = generateArgs({
+    model: model.uri.fsPath,
+    ...(adapter === undefined ? {} : { adapter: adapter.fsPath }),
+    prompt,
+    maxNewTokens: 64,
+    backend: cliBackend(settings().get(SETTINGS.backend, 'auto')),
+  });
+  const result = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: 'Generating…', cancellable: true },
+    (_p, token) => ctx.cli.run([...args, '--json'], { token }),
+  );
+  if (result.cancelled) return undefined;
+  if (result.code !== 0) {
+    void vscode.window.showErrorMessage(`Generation failed: ${tail(result.stderr.trim(), 400)}`);
+    return undefined;
+  }
+  const out = lastJsonLine(result.stdout);
+  const text = typeof out?.text === 'string' ? out.text : result.stdout.trim();
+  ctx.log.info(`generated: ${text}`);
+  await showMarkdown(
+    [
+      `# Generated with ${model.name}${adapter === undefined ? '' : ` + ${baseName(adapter)}`}`,
+      '',
+      '```text',
+      text,
+      '```',
+      '',
+    ].join('\n'),
+  );
+  return text;
+}
+
+async function inspect(arg: unknown): Promise<void> {
+  const folder = await pickAdapter(arg, 'Inspect which adapter?');
+  if (folder === undefined) return;
+  const given = uriOf(arg);
+  const file =
+    given !== undefined && given.path.endsWith('.safetensors')
+      ? given
+      : vscode.Uri.joinPath(folder, 'adapter_model.safetensors');
+  await vscode.commands.executeCommand('vscode.openWith', file, INSPECTOR_VIEW_TYPE);
+}
+
+async function newDataset(): Promise<vscode.Uri | undefined> {
+  if (!requireTrust('New Dataset from Template')) return undefined;
+  const pick = await vscode.window.showQuickPick(
+    DATASET_TEMPLATES.map((t) => ({ label: t.label, description: t.description, template: t })),
+    { title: 'New dataset from which template?' },
+  );
+  if (pick === undefined) return undefined;
+  const root = workspaceFolder();
+  const target = await vscode.window.showSaveDialog({
+    title: 'Save the new dataset as',
+    ...(root === undefined ? {} : { defaultUri: vscode.Uri.joinPath(root, 'data', pick.template.fileName) }),
+    filters: { Dataset: [pick.template.fileName.slice(pick.template.fileName.lastIndexOf('.') + 1)] },
+  });
+  if (target === undefined) return undefined;
+  await writeTextAtomic(target, pick.template.text);
+  await vscode.window.showTextDocument(target);
+  return target;
+}
+
+export interface ValidationSummary {
+  readonly file: string;
+  readonly task: string;
+  readonly rows: number;
+  readonly errors: number;
+  readonly warnings: number;
+}
+
+async function validateDataset(ctx: CommandContext, arg: unknown): Promise<ValidationSummary | undefined> {
+  const uri = uriOf(arg) ?? vscode.window.activeTextEditor?.document.uri;
+  if (uri === undefined || !isDatasetFile(uri.path)) {
+    void vscode.window.showWarningMessage(
+      'Validate Dataset: open or select a .jsonl, .csv, .tsv or .conll file.',
+    );
+    return undefined;
+  }
+  const data = ctx.diagnostics.validateText(uri, await readText(uri));
+  if (data === undefined) return undefined;
+  const errors = data.issues.filter((i) => i.severity === 'error').length;
+  const summary = {
+    file: uri.fsPath,
+    task: data.task,
+    rows: data.rows.length,
+    errors,
+    warnings: data.issues.length - errors,
+  };
+  const text = `${baseName(uri)}: ${summary.rows} ${data.task} examples, ${errors} error${errors === 1 ? '' : 's'}, ${summary.warnings} warning${summary.warnings === 1 ? '' : 's'}.`;
+  if (data.issues.length === 0) void vscode.window.showInformationMessage(text);
+  else
+    void vscode.window.showWarningMessage(text, 'Show Problems').then((c) => {
+      if (c !== undefined) void vscode.commands.executeCommand('workbench.actions.view.problems');
+    });
+  return summary;
+}
+
+async function datasetStats(ctx: CommandContext, arg: unknown): Promise<string | undefined> {
+  const uri =
+    uriOf(arg) ??
+    vscode.window.activeTextEditor?.document.uri ??
+    (await pickDataset(undefined, 'Statistics of which dataset?'));
+  if (uri === undefined || !isDatasetFile(uri.path)) return undefined;
+  const text = await readText(uri);
+  const data = loadDataset(baseName(uri), text);
+  if (data === undefined) return undefined;
+  ctx.diagnostics.validateText(uri, text);
+  const report = statsReport(vscode.workspace.asRelativePath(uri), data);
+  await showMarkdown(report);
+  return report;
+}
+
+async function importConll(ctx: CommandContext, arg: unknown): Promise<vscode.Uri | undefined> {
+  if (!requireTrust('Import CoNLL')) return undefined;
+  let source = uriOf(arg);
+  if (source === undefined || !source.path.toLowerCase().endsWith('.conll')) {
+    const picked = await vscode.window.showOpenDialog({
+      title: 'Import which CoNLL file?',
+      canSelectMany: false,
+      filters: { CoNLL: ['conll', 'txt', 'tsv'] },
+    });
+    source = picked?.[0];
+  }
+  if (source === undefined) return undefined;
+  const converted = conllToJsonl(await readText(source), baseName(source));
+  if (converted.sentences === 0) {
+    void vscode.window.showErrorMessage(
+      `${baseName(source)}: no sentence could be read (expected token<TAB>tag lines).`,
+    );
+    return undefined;
+  }
+  const target = vscode.Uri.file(jsonlNameFor(source.fsPath));
+  if (await exists(target)) {
+    const ok = await vscode.window.showWarningMessage(
+      `${baseName(target)} exists. Replace it?`,
+      { modal: true },
+      'Replace',
+    );
+    if (ok === undefined) return undefined;
+  }
+  await writeTextAtomic(target, converted.jsonl);
+  ctx.trees.datasets.refresh();
+  await vscode.window.showTextDocument(target);
+  const problems =
+    converted.issues.length === 0
+      ? ''
+      : ` ${converted.issues.length} problem(s) in the source: see the Problems panel.`;
+  if (converted.issues.length > 0) ctx.diagnostics.validateText(source, await readText(source));
+  void vscode.window.showInformationMessage(
+    `Imported ${converted.sentences} sentences (${converted.tokens} tokens) into ${baseName(target)}.${problems}`,
+  );
+  return target;
+}
+
+function openDashboard(ctx: CommandContext): void {
+  ctx.log.show(true);
+  void vscode.window.showInformationMessage(
+    ctx.session.running
+      ? 'Training progress is in the notification, the status bar and the "Prompt Adapter" log; the live dashboard comes with the webview trainer.'
+      : 'No training is running. The live dashboard comes with the webview trainer; the "Prompt Adapter" log holds the last run.',
+  );
+}
+
+function stopTraining(ctx: CommandContext): boolean {
+  const stopped = ctx.session.stop();
+  if (!stopped) void vscode.window.showInformationMessage('No training is running.');
+  return stopped;
+}
+
+/** Registers every command of ids.ts; the returned disposables unregister them. */
+export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
+  const handlers: Record<(typeof COMMANDS)[keyof typeof COMMANDS], (arg: unknown) => unknown> = {
+    [COMMANDS.train]: (arg) => train(ctx, arg),
+    [COMMANDS.trainQuick]: () => trainQuick(ctx),
+    [COMMANDS.evaluate]: (arg) => evaluate(ctx, arg),
+    [COMMANDS.generate]: (arg) => generate(ctx, arg),
+    [COMMANDS.inspect]: (arg) => inspect(arg),
+    [COMMANDS.newDataset]: () => newDataset(),
+    [COMMANDS.validateDataset]: (arg) => validateDataset(ctx, arg),
+    [COMMANDS.datasetStats]: (arg) => datasetStats(ctx, arg),
+    [COMMANDS.importConll]: (arg) => importConll(ctx, arg),
+    [COMMANDS.openDashboard]: () => {
+      openDashboard(ctx);
+    },
+    [COMMANDS.stopTraining]: () => stopTraining(ctx),
+    [COMMANDS.refresh]: () => {
+      ctx.trees.refreshAll();
+    },
+    [COMMANDS.openExample]: () => openExample(ctx),
+  };
+  return Object.entries(handlers).map(([id, handler]) =>
+    vscode.commands.registerCommand(id, async (arg: unknown) => {
+      try {
+        return await handler(arg);
+      } catch (e) {
+        ctx.log.error(`${id}: ${errorText(e)}`);
+        void vscode.window.showErrorMessage(`Prompt Adapter: ${errorText(e)}`);
+        return undefined;
+      }
+    }),
+  );
+}

@@ -1,0 +1,58 @@
+// Every identifier the manifest (package.json `contributes`) and the code share, declared once. A unit test
+// compares this list with package.json, so a command cannot be contributed without being registered or the
+// other way round.
+
+export const COMMANDS = {
+  train: 'promptAdapter.train',
+  evaluate: 'promptAdapter.evaluate',
+  generate: 'promptAdapter.generate',
+  inspect: 'promptAdapter.inspect',
+  newDataset: 'promptAdapter.newDataset',
+  validateDataset: 'promptAdapter.validateDataset',
+  datasetStats: 'promptAdapter.datasetStats',
+  importConll: 'promptAdapter.importConll',
+  openDashboard: 'promptAdapter.openDashboard',
+  stopTraining: 'promptAdapter.stopTraining',
+  refresh: 'promptAdapter.refresh',
+  openExample: 'promptAdapter.openExample',
+  trainQuick: 'promptAdapter.trainQuick',
+} as const;
+
+export type CommandId = (typeof COMMANDS)[keyof typeof COMMANDS];
+
+export const VIEW_CONTAINER = 'promptAdapters';
+
+export const VIEWS = {
+  models: 'promptAdapter.models',
+  datasets: 'promptAdapter.datasets',
+  adapters: 'promptAdapter.adapters',
+} as const;
+
+export const INSPECTOR_VIEW_TYPE = 'promptAdapter.adapterInspector';
+
+export const DIAGNOSTIC_SOURCE = 'Prompt Adapter';
+
+/** Settings under the `promptAdapter.` section. */
+export const SETTINGS = {
+  modelsFolder: 'modelsFolder',
+  adaptersFolder: 'adaptersFolder',
+  backend: 'backend',
+  forceWebGPU: 'forceWebGPU',
+  cliPath: 'cliPath',
+  learningRate: 'defaults.learningRate',
+  epochs: 'defaults.epochs',
+  virtualTokens: 'defaults.virtualTokens',
+  batchSize: 'defaults.batchSize',
+  maxLength: 'defaults.maxLength',
+  method: 'defaults.method',
+  init: 'defaults.init',
+  seed: 'defaults.seed',
+} as const;
+
+/** Context values of tree items (package.json `menus.view/item/context` `when` clauses use them). */
+export const CONTEXT_VALUES = {
+  model: 'promptAdapter.model',
+  dataset: 'promptAdapter.dataset',
+  conllDataset: 'promptAdapter.dataset.conll',
+  adapter: 'promptAdapter.adapter',
+} as const;
