@@ -5,6 +5,7 @@ import type { Command } from './args.js';
 import { evalCommand } from './commands/eval.js';
 import { forwardCommand } from './commands/forward.js';
 import { generateCommand } from './commands/generate.js';
+import { inspectCommand } from './commands/inspect.js';
 import { publishCommand } from './commands/publish.js';
 import { pullCommand } from './commands/pull.js';
 import { searchCommand } from './commands/search.js';
@@ -17,6 +18,7 @@ const COMMANDS: readonly Command[] = [
   tokenizeCommand,
   trainCommand,
   evalCommand,
+  inspectCommand,
   publishCommand,
   pullCommand,
   searchCommand,

@@ -242,6 +242,40 @@ describe('prompt-adapter CLI', () => {
     assert.deepEqual(JSON.parse(fromGguf.stdout), JSON.parse(hf.stdout));
   });
 
+  it('inspect reports shapes, norms and, with --model, the fit check and nearest tokens', () => {
+    const r = run([
+      'inspect',
+      fixture('golden', 'adapters', 'stories260K_prompt_tuning_text_init'),
+      '--model',
+      model,
+      '--json',
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const report = JSON.parse(r.stdout) as {
+      method: string;
+      promptShape: number[];
+      tokenNorms: number[];
+      cosine: number[];
+      modelCheck: { fits: boolean; nearest: { token: string; cosine: number }[][] };
+    };
+    assert.equal(report.method, 'PROMPT_TUNING');
+    assert.deepEqual(report.promptShape, [8, 64]);
+    assert.equal(report.tokenNorms.length, 8);
+    assert.equal(report.cosine.length, 64);
+    assert.equal(report.modelCheck.fits, true);
+    // the text-initialised prompt starts as the embeddings of "<s> Tell a happy …": each row's nearest token is itself
+    assert.ok(Math.abs(report.modelCheck.nearest[0]![0]!.cosine - 1) < 1e-5);
+    const misfit = run([
+      'inspect',
+      fixture('golden', 'adapters', 'tiny-gpt2_prefix_tuning'),
+      '--model',
+      model,
+      '--json',
+    ]);
+    assert.equal(misfit.code, 0, misfit.stderr);
+    assert.equal((JSON.parse(misfit.stdout) as { modelCheck: { fits: boolean } }).modelCheck.fits, false);
+  });
+
   it('usage errors exit 2 and name the problem', () => {
     const unknown = run(['frobnicate']);
     assert.equal(unknown.code, 2);
