@@ -28,6 +28,17 @@ import type { SftExample } from '../../core/datasets/tasks.js';
 import type { TaskDefinition, TaskKind } from '../../core/tasks/types.js';
 import { train } from '../../core/train/loop.js';
 import type { TrainHead, TrainOptions } from '../../core/train/loop.js';
+import { encodePrompt, initEncoderParams, trainPromptEncoder } from '../../core/train/prompt-encoder.js';
+import type { PromptEncoderConfig } from '../../core/train/prompt-encoder.js';
+import {
+  buildVerbalizer,
+  evaluateVerbalizer,
+  parseLabelWords,
+  verbalizerLoss,
+  verbalizerLossWeight,
+} from '../../core/tasks/verbalizer.js';
+import type { Verbalizer } from '../../core/tasks/verbalizer.js';
+import type { ClassificationExample } from '../../core/datasets/tasks.js';
 import { UsageError, backendOf, numberFlag, parse, required, withModel } from '../args.js';
 import type { Command } from '../args.js';
 import {
@@ -106,6 +117,9 @@ async function run(args: string[]): Promise<void> {
     init: { type: 'string' },
     'init-text': { type: 'string' },
     head: { type: 'string' },
+    'label-words': { type: 'string' },
+    encoder: { type: 'string' },
+    'encoder-hidden-size': { type: 'string' },
     epochs: { type: 'string' },
     steps: { type: 'string' },
     lr: { type: 'string' },
@@ -132,27 +146,30 @@ async function run(args: string[]): Promise<void> {
     throw new UsageError(`--method must be prompt, prefix or ptuning, got "${methodFlag}"`);
   }
   const method: Method = methodFlag;
-  if (method === 'ptuning') {
-    throw new UserFileError(
-      '--method ptuning (the P-tuning MLP/LSTM prompt encoder) cannot be trained by this version; adapters trained with PEFT load and run. Use --method prompt or prefix.',
-    );
-  }
+  const prevEncoder = (prevTraining.encoder ?? {}) as { type?: string; hiddenSize?: number };
+  const encoderFlag = (values.encoder ?? prevEncoder.type ?? 'mlp').toLowerCase();
+  if (encoderFlag !== 'mlp' && encoderFlag !== 'lstm')
+    throw new UsageError(`--encoder must be mlp or lstm, got "${encoderFlag}"`);
+  if (method !== 'ptuning' && (values.encoder !== undefined || values['encoder-hidden-size'] !== undefined))
+    throw new UsageError('--encoder and --encoder-hidden-size need --method ptuning');
   const int = (v: string | undefined, flag: string): number | undefined => numberFlag(v, flag, true);
   const num = (v: string | undefined, flag: string): number | undefined => numberFlag(v, flag, false);
   const virtualTokens = int(values['virtual-tokens'], '--virtual-tokens') ?? defaults.virtualTokens;
+  // prefixes and P-tuning start random (for P-tuning the embedding is the encoder's input, not what the model reads)
   const init = (values.init ??
     (method === 'prompt' ? (taskKind === 'sft' ? 'vocab' : 'labels') : 'random')) as PromptInit;
   if (!['random', 'vocab', 'text', 'labels'].includes(init)) {
     throw new UsageError(`--init must be random, vocab, text or labels, got "${init}"`);
   }
-  const headKind = values.head ?? 'linear';
+  const headKind = values.head ?? previous?.head ?? 'linear';
   if (headKind !== 'linear' && headKind !== 'verbalizer')
     throw new UsageError(`--head must be linear or verbalizer`);
-  if (headKind === 'verbalizer') {
-    throw new UserFileError(
-      '--head verbalizer is not available in this version; use --head linear (the default)',
-    );
-  }
+  if (headKind === 'verbalizer' && taskKind !== 'classification')
+    throw new UsageError('--head verbalizer is for --task classification');
+  if (values['label-words'] !== undefined && headKind !== 'verbalizer')
+    throw new UsageError('--label-words needs --head verbalizer');
+  const labelWords =
+    values['label-words'] === undefined ? previous?.labelWords : parseLabelWords(values['label-words']);
   const epochs = num(values.epochs, '--epochs') ?? defaults.epochs;
   const lr = num(values.lr, '--lr') ?? defaults.lr;
   const headLrScale = num(values['head-lr-scale'], '--head-lr-scale') ?? 1;
@@ -175,6 +192,8 @@ async function run(args: string[]): Promise<void> {
     const c = loaded.config;
     if (c.arch === 'bert' && taskKind === 'sft')
       throw new UserFileError(`${modelDir}: BERT cannot be trained for SFT (it has no LM head)`);
+    if (c.arch === 'bert' && headKind === 'verbalizer')
+      throw new UserFileError(`${modelDir}: BERT has no LM head for a verbalizer; use --head linear`);
     // --- data ---
     const train0 = loadData(task, dataFile);
     let trainRows = train0.rows;
@@ -207,7 +226,27 @@ async function run(args: string[]): Promise<void> {
     }
     // --- trainables ---
     const promptKind: PromptKind = method === 'prefix' ? 'prefix' : 'soft';
-    const peftType: PeftType = method === 'prefix' ? 'PREFIX_TUNING' : 'PROMPT_TUNING';
+    const peftType: PeftType =
+      method === 'prefix' ? 'PREFIX_TUNING' : method === 'ptuning' ? 'P_TUNING' : 'PROMPT_TUNING';
+    const verbalizer: Verbalizer | undefined =
+      headKind === 'verbalizer' ? buildVerbalizer(tokenizer, labels, labelWords ?? {}) : undefined;
+    // P-tuning: PEFT's PromptEncoder between the trained embedding and the model; adapters store its output
+    const encoderConfig: PromptEncoderConfig | undefined =
+      method === 'ptuning'
+        ? {
+            type: encoderFlag === 'lstm' ? 'LSTM' : 'MLP',
+            virtualTokens,
+            tokenDim: c.hiddenSize,
+            hiddenSize:
+              int(values['encoder-hidden-size'], '--encoder-hidden-size') ??
+              prevEncoder.hiddenSize ??
+              c.hiddenSize,
+            numLayers: 2,
+          }
+        : undefined;
+    if (encoderConfig !== undefined && !(encoderConfig.hiddenSize > 0))
+      throw new UsageError('--encoder-hidden-size must be positive');
+    const encoderParams = encoderConfig === undefined ? undefined : initEncoderParams(encoderConfig, seed);
     const prompt = await initialPrompt({
       model,
       tokenizer,
@@ -218,12 +257,24 @@ async function run(args: string[]): Promise<void> {
       labels,
       seed,
     });
-    let head: TrainHead = await task.initialHead({ model, labels, head: 'linear', seed });
+    /** what the model reads from a trained embedding: itself, or the encoder's output (P-tuning) */
+    const shownPrompt = async (
+      embedding: HostTensor,
+      encoder: Readonly<Record<string, HostTensor>> | undefined,
+    ): Promise<HostTensor> =>
+      encoderConfig === undefined || encoder === undefined
+        ? embedding
+        : encodePrompt(encoderConfig, embedding, encoder);
+    const prompt0 = await shownPrompt(prompt, encoderParams);
+    let head: TrainHead =
+      verbalizer === undefined
+        ? await task.initialHead({ model, labels, head: 'linear', seed })
+        : { kind: 'causal-lm' };
     if (head.kind === 'sequence-classification' && resumeDir === undefined) {
       // Warm start: the pooled features of the frozen model with the initial prompt are standardised and a
       // linear head is fitted on them (a probe), so training starts from what the frozen model already offers
       // and the prompt adds to it. The saved head has the standardisation folded in.
-      const p0 = tf.tensor2d(prompt.data, [prompt.shape[0]!, prompt.shape[1]!]);
+      const p0 = tf.tensor2d(prompt0.data, [prompt0.shape[0]!, prompt0.shape[1]!]);
       try {
         const pooling = head.pooling ?? 'last';
         const started = Date.now();
@@ -288,7 +339,15 @@ async function run(args: string[]): Promise<void> {
       virtualTokens,
       init,
       initText: values['init-text'] ?? null,
-      head: head.kind === 'causal-lm' ? 'causal-lm' : headKind,
+      head: taskKind === 'classification' ? headKind : head.kind === 'causal-lm' ? 'causal-lm' : headKind,
+      encoder:
+        encoderConfig === undefined
+          ? null
+          : {
+              type: encoderConfig.type,
+              hiddenSize: encoderConfig.hiddenSize,
+              numLayers: encoderConfig.numLayers,
+            },
       pooling: head.kind === 'sequence-classification' ? (head.pooling ?? 'last') : null,
       epochs,
       steps,
@@ -305,8 +364,8 @@ async function run(args: string[]): Promise<void> {
     const evalHeadOf = (h: TaskHead): TaskHead => h;
     const log = new TrainingLog(outDir);
     if (resume !== undefined) log.truncateAfter(resume.step);
-    const evaluate = async (promptTensor: tf.Tensor2D, h: TaskHead, signal?: AbortSignal) =>
-      task.evaluate({
+    const evaluate = async (promptTensor: tf.Tensor2D, h: TaskHead, signal?: AbortSignal) => {
+      const context = {
         model,
         prompt: { kind: promptKind, embeddings: promptTensor },
         head: evalHeadOf(h),
@@ -315,7 +374,11 @@ async function run(args: string[]): Promise<void> {
         labels,
         maxLength,
         ...(signal === undefined ? {} : { signal }),
-      });
+      };
+      return verbalizer === undefined
+        ? task.evaluate(context)
+        : evaluateVerbalizer({ ...context, examples: evalRows as ClassificationExample[] }, verbalizer);
+    };
     const evaluateQuick = async (p: tf.Tensor2D, h: TaskHead, signal?: AbortSignal) =>
       taskKind === 'sft'
         ? evaluateSft(
@@ -384,6 +447,7 @@ async function run(args: string[]): Promise<void> {
       task: taskKind,
       labels,
       ...(head.kind === 'sequence-classification' ? { pooling: head.pooling ?? 'last' } : {}),
+      ...(verbalizer === undefined ? {} : { head: 'verbalizer' as const, labelWords: verbalizer.labelWords }),
       baseModel: { name: path.basename(path.resolve(modelDir)), fingerprint },
       training: { ...trainingConfig, ...training },
       dataset: { train: path.basename(dataFile), trainSha256, rows: trainRows.length, eval: evalName },
@@ -401,6 +465,9 @@ async function run(args: string[]): Promise<void> {
         prompt: p,
         head: savedHead(h),
         initText: init === 'text' ? values['init-text'] : undefined,
+        // PEFT knows no verbalizer: a prompt for the LM head, with the label words in our metadata
+        peftTaskType: verbalizer === undefined ? undefined : 'CAUSAL_LM',
+        encoder: encoderConfig,
       });
     };
     const hostOf = async (t: tf.Tensor): Promise<HostTensor> => ({
@@ -457,6 +524,12 @@ async function run(args: string[]): Promise<void> {
       promptKind,
       prompt,
       head,
+      ...(encoderConfig === undefined || encoderParams === undefined
+        ? {}
+        : { promptEncoder: trainPromptEncoder(encoderConfig, encoderParams) }),
+      ...(verbalizer === undefined
+        ? {}
+        : { loss: verbalizerLoss(verbalizer.tokenIds), lossWeight: verbalizerLossWeight }),
       batches: (start) => {
         const it = source(start);
         return (function* () {
@@ -497,18 +570,19 @@ async function run(args: string[]): Promise<void> {
         },
       },
       checkpointEvery: evalEvery,
-      onCheckpoint: (cp) => {
+      onCheckpoint: async (cp) => {
         fs.mkdirSync(outDir, { recursive: true });
-        if (best === undefined) writeAdapter(cp.prompt, cp.head);
+        if (best === undefined) writeAdapter(await shownPrompt(cp.prompt, cp.encoder), cp.head);
         saveCheckpoint(outDir, cp);
         saveMetadata(outDir, metadataOf({ stopReason: 'in-progress', stepsDone: cp.step }, {}));
         log.flush();
       },
     };
     // the starting point (initial prompt, warm-started head) is evaluated too: the saved adapter is the best
-    // evaluation of the run, so training can only add to what the frozen model already offers
-    if (resume === undefined) {
-      const p0 = tf.tensor2d(prompt.data, [prompt.shape[0]!, prompt.shape[1]!]);
+    // evaluation of the run, so training can only add to what the frozen model already offers. A randomly
+    // initialised head (NER) is no starting point worth keeping, so it is not a candidate.
+    if (resume === undefined && taskKind !== 'ner') {
+      const p0 = tf.tensor2d(prompt0.data, [prompt0.shape[0]!, prompt0.shape[1]!]);
       const h0 = taskHeadOf(head);
       try {
         await consider(0, p0, h0, metricOf(await evaluateQuick(p0, h0)));
@@ -520,9 +594,10 @@ async function run(args: string[]): Promise<void> {
     const result = await train(options);
     process.off('SIGINT', onSigint);
     const trainMs = Date.now() - started;
+    const lastPrompt = result.encodedPrompt ?? result.prompt; // what the model reads
     if (result.evaluations.length === 0 || result.evaluations.at(-1)?.step !== result.step) {
       // the last step was not evaluated (e.g. stopped early): evaluate it before choosing
-      const pl = tf.tensor2d(result.prompt.data, [result.prompt.shape[0]!, result.prompt.shape[1]!]);
+      const pl = tf.tensor2d(lastPrompt.data, [lastPrompt.shape[0]!, lastPrompt.shape[1]!]);
       const hl = taskHeadOf(head, result.head);
       try {
         await consider(result.step, pl, hl, metricOf(await evaluateQuick(pl, hl)));
@@ -531,7 +606,7 @@ async function run(args: string[]): Promise<void> {
         disposeTaskHead(hl);
       }
     }
-    const chosen = best ?? { step: result.step, value: Number.NaN, prompt: result.prompt, head: result.head };
+    const chosen = best ?? { step: result.step, value: Number.NaN, prompt: lastPrompt, head: result.head };
     // final evaluation on the held-out set with the chosen prompt and head
     const promptTensor = tf.tensor2d(chosen.prompt.data, [chosen.prompt.shape[0]!, chosen.prompt.shape[1]!]);
     let finalHead: TaskHead = { kind: 'causal-lm' };
@@ -597,8 +672,10 @@ async function run(args: string[]): Promise<void> {
 
 export const trainCommand: Command = {
   name: 'train',
-  usage: `  train     --model DIR --task sft|classification|ner --data TRAIN [--eval DEV] [--method prompt|prefix]
-            [--virtual-tokens N] [--init random|vocab|text|labels] [--init-text T] [--head linear]
+  usage: `  train     --model DIR --task sft|classification|ner --data TRAIN [--eval DEV]
+            [--method prompt|prefix|ptuning] [--encoder mlp|lstm] [--encoder-hidden-size H]
+            [--virtual-tokens N] [--init random|vocab|text|labels] [--init-text T]
+            [--head linear|verbalizer] [--label-words LABEL=WORD,...]
             [--epochs E] [--steps S] [--lr LR] [--batch-size B] [--max-length L] [--seed S]
             [--out ADAPTER_DIR] [--resume ADAPTER_DIR] [--backend cpu|wasm]
             Trains an adapter on the frozen model; without --eval a seeded 10% of TRAIN is held out.
