@@ -2,22 +2,17 @@
 // Checks the contracts of forward / generate / tokenize, exit codes and error messages on bad input.
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseSafetensors, readFloat32, serializeSafetensors } from '../../core/formats/safetensors.js';
+import { cliPath, runCli as run } from '../helpers/cli.js';
 import { bundledModel, fixture, readJson, repoRoot } from '../helpers/paths.js';
 
-const cli = path.join(repoRoot, 'dist', 'cli.mjs');
+const cli = cliPath;
 const model = bundledModel('stories260K');
 const gguf = path.join(repoRoot, 'models', 'stories260K.gguf');
 let tmp = '';
-
-function run(args: string[], input?: string): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', input, timeout: 120_000 });
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
 
 function maxAbsDiff(a: Float32Array, b: Float32Array): number {
   assert.equal(a.length, b.length);

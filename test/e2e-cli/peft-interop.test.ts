@@ -2,22 +2,16 @@
 // stories260K ones evaluate on text through `prompt-adapter eval` (labels LABEL_i, as PEFT records none).
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { readAdapterDir } from '../../cli/files.js';
-import { bundledModel, fixture, repoRoot } from '../helpers/paths.js';
+import { runCli as run } from '../helpers/cli.js';
+import { bundledModel, fixture } from '../helpers/paths.js';
 
-const cli = path.join(repoRoot, 'dist', 'cli.mjs');
 const adaptersDir = fixture('golden', 'adapters');
 const names = fs.readdirSync(adaptersDir).sort();
 let tmp = '';
-
-function run(args: string[]): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 120_000 });
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
 
 describe('golden PEFT adapters', () => {
   before(() => {

@@ -2,25 +2,16 @@
 // the contracts of both commands, PEFT-layout output, exact resume, and clear errors on bad data.
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { bundledModel, fixture, repoRoot } from '../helpers/paths.js';
+import { cliPath, lastJsonLine, runCli as run } from '../helpers/cli.js';
+import { bundledModel, fixture } from '../helpers/paths.js';
 
-const cli = path.join(repoRoot, 'dist', 'cli.mjs');
+const cli = cliPath;
 const model = bundledModel('stories260K');
 let tmp = '';
-
-function run(args: string[]): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 300_000 });
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
-
-function lastJson(stdout: string): Record<string, unknown> {
-  const line = stdout.trim().split('\n').at(-1) ?? '';
-  return JSON.parse(line) as Record<string, unknown>;
-}
 
 function write(name: string, text: string): string {
   const file = path.join(tmp, name);
@@ -62,7 +53,7 @@ describe('prompt-adapter train / eval', () => {
       out,
     ]);
     assert.equal(t.code, 0, t.stderr);
-    const summary = lastJson(t.stdout);
+    const summary = lastJsonLine(t.stdout);
     assert.equal(summary.steps, 4);
     assert.equal(typeof summary.accuracy, 'number');
     assert.match(t.stderr, /step 4\/4 .*loss .*tok\/s/);
@@ -101,7 +92,7 @@ describe('prompt-adapter train / eval', () => {
       '--json',
     ]);
     assert.equal(e.code, 0, e.stderr);
-    const m = lastJson(e.stdout) as {
+    const m = lastJsonLine(e.stdout) as {
       accuracy: number;
       macro_f1: number;
       per_class: Record<string, { precision: number; recall: number; f1: number; support: number }>;
@@ -240,7 +231,7 @@ describe('prompt-adapter train / eval', () => {
       assert.equal(t.code, 0, t.stderr);
       const e = run(['eval', '--model', model, '--adapter', out, '--task', 'ner', '--data', data, '--json']);
       assert.equal(e.code, 0, e.stderr);
-      const m = lastJson(e.stdout) as {
+      const m = lastJsonLine(e.stdout) as {
         precision: number;
         recall: number;
         f1: number;
@@ -311,7 +302,7 @@ describe('prompt-adapter train / eval', () => {
     assert.equal(t.code, 0, t.stderr);
     const e = run(['eval', '--model', model, '--adapter', out, '--task', 'sft', '--data', data, '--json']);
     assert.equal(e.code, 0, e.stderr);
-    const m = lastJson(e.stdout) as {
+    const m = lastJsonLine(e.stdout) as {
       loss: number;
       perplexity: number;
       exact_match: number;
