@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { ModelConfig } from '../core/formats/hfconfig.js';
 import { kvDim } from '../core/formats/hfconfig.js';
 import { adapterFiles, headModuleFor } from '../core/prompts/save.js';
+import type { EncoderReparameterization } from '../core/prompts/save.js';
 import type { PeftTaskType, PeftType } from '../core/prompts/peft.js';
 import type { HostTensor } from '../core/prompts/peft.js';
 import { CHECKPOINT_FILE, METADATA_FILE, TRAINING_LOG_FILE, parseMetadata } from '../core/tasks/metadata.js';
@@ -43,6 +44,12 @@ export interface SaveAdapterOptions {
   readonly prompt: HostTensor;
   readonly head?: { readonly weight: HostTensor; readonly bias?: HostTensor } | undefined;
   readonly initText?: string | undefined;
+  /** PEFT's task_type when it is not the task's own (a verbalizer classifier is a CAUSAL_LM adapter) */
+  readonly peftTaskType?: PeftTaskType | undefined;
+  /** P_TUNING: the prompt encoder that produced `prompt` (PEFT stores its output) */
+  readonly encoder?:
+    | { readonly type: EncoderReparameterization; readonly hiddenSize: number; readonly numLayers: number }
+    | undefined;
 }
 
 /** adapter_config.json + adapter_model.safetensors in PEFT's layout. */
@@ -52,7 +59,7 @@ export function saveAdapter(options: SaveAdapterOptions): void {
   const files = adapterFiles(
     {
       peftType: options.peftType,
-      taskType: peftTaskType(options.task),
+      taskType: options.peftTaskType ?? peftTaskType(options.task),
       numVirtualTokens: options.prompt.shape[0] ?? 0,
       tokenDim: prefix ? kvDim(c) : c.hiddenSize,
       numLayers: c.numLayers,
@@ -63,6 +70,14 @@ export function saveAdapter(options: SaveAdapterOptions): void {
           ? { promptTuningInit: 'RANDOM' as const }
           : { promptTuningInit: 'TEXT' as const, promptTuningInitText: options.initText }
         : {}),
+      ...(options.encoder === undefined
+        ? {}
+        : {
+            encoderReparameterizationType: options.encoder.type,
+            encoderHiddenSize: options.encoder.hiddenSize,
+            encoderNumLayers: options.encoder.numLayers,
+            encoderDropout: 0,
+          }),
     },
     options.prompt,
     options.head === undefined ? undefined : { module: headModuleFor(c.arch), ...options.head },

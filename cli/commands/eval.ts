@@ -10,6 +10,8 @@ import { taskKindOfPeft } from '../../core/prompts/run.js';
 import { sequenceHead } from '../../core/tasks/classification.js';
 import { fingerprintDifferences, fingerprintModel } from '../../core/tasks/metadata.js';
 import type { TaskKind } from '../../core/tasks/types.js';
+import { buildVerbalizer, evaluateVerbalizer } from '../../core/tasks/verbalizer.js';
+import type { ClassificationExample } from '../../core/datasets/tasks.js';
 import { UsageError, backendOf, numberFlag, parse, required, withModel } from '../args.js';
 import type { Command } from '../args.js';
 import { readMetadata } from '../adapter-io.js';
@@ -106,12 +108,18 @@ async function run(args: string[]): Promise<void> {
       adapter.promptEmbeddings.shape[0] ?? 0,
       adapter.promptEmbeddings.shape[1] ?? 0,
     ]);
-    const head = headFor(taskKind, adapter, loaded);
+    // a verbalizer classifier (our metadata says so) has no head: label words over the LM head
+    const verbalizer =
+      taskKind === 'classification' && metadata?.head === 'verbalizer'
+        ? buildVerbalizer(tokenizer, labels, metadata.labelWords ?? {})
+        : undefined;
+    const head: TaskHead =
+      verbalizer === undefined ? headFor(taskKind, adapter, loaded) : { kind: 'causal-lm' };
     try {
-      const metrics = await task.evaluate({
+      const context = {
         model: loaded.model,
         prompt: {
-          kind: isPrefixMethod(adapter.config.peftType) ? 'prefix' : 'soft',
+          kind: isPrefixMethod(adapter.config.peftType) ? ('prefix' as const) : ('soft' as const),
           embeddings: promptTensor,
         },
         head,
@@ -119,7 +127,11 @@ async function run(args: string[]): Promise<void> {
         tokenizer,
         labels,
         maxLength,
-      });
+      };
+      const metrics =
+        verbalizer === undefined
+          ? await task.evaluate(context)
+          : await evaluateVerbalizer({ ...context, examples: rows as ClassificationExample[] }, verbalizer);
       if (values.json === true) {
         process.stdout.write(JSON.stringify(metrics) + '\n');
       } else {

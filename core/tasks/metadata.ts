@@ -26,6 +26,10 @@ export interface AdapterMetadata {
   readonly labels: readonly string[];
   /** sequence classification: the pooling of the saved head */
   readonly pooling?: string;
+  /** sequence classification: 'verbalizer' when classes are label words over the LM head (no head saved) */
+  readonly head?: 'linear' | 'verbalizer';
+  /** verbalizer: each label's word (its first token's LM logit is the class logit) */
+  readonly labelWords?: Readonly<Record<string, string>>;
   readonly baseModel: { readonly name: string; readonly fingerprint: BaseModelFingerprint };
   readonly training: Readonly<Record<string, unknown>>;
   readonly dataset: {

@@ -25,6 +25,8 @@ export interface TrainCheckpoint {
   /** (P, W) */
   readonly prompt: HostTensor;
   readonly head?: { readonly weight: HostTensor; readonly bias?: HostTensor };
+  /** P-tuning: the prompt encoder's parameters by PEFT's names (`prompt` is then the encoder's input) */
+  readonly encoder?: Readonly<Record<string, HostTensor>>;
   readonly optimizer: AdamWState;
   readonly rng: RngState;
   readonly earlyStopping: EarlyStoppingState;
@@ -42,7 +44,7 @@ interface ScalarState {
   moments: string[];
 }
 
-/** Checkpoint → bytes of a safetensors file (tensors `prompt`, `head.*`, `optimizer.<param>.m|v`). */
+/** Checkpoint → bytes of a safetensors file (tensors `prompt`, `head.*`, `encoder.*`, `optimizer.<param>.m|v`). */
 export function encodeCheckpoint(checkpoint: TrainCheckpoint): Uint8Array {
   const tensors: Record<string, TensorToWrite> = {};
   const put = (name: string, t: HostTensor): void => {
@@ -53,6 +55,7 @@ export function encodeCheckpoint(checkpoint: TrainCheckpoint): Uint8Array {
     put('head.weight', checkpoint.head.weight);
     if (checkpoint.head.bias !== undefined) put('head.bias', checkpoint.head.bias);
   }
+  for (const [name, t] of Object.entries(checkpoint.encoder ?? {})) put(`encoder.${name}`, t);
   const moments = Object.keys(checkpoint.optimizer.moments);
   for (const name of moments) {
     const mm = checkpoint.optimizer.moments[name]!;
@@ -99,10 +102,14 @@ export function decodeCheckpoint(bytes: Uint8Array, source = 'checkpoint'): Trai
   }
   const rng = state.rng;
   if (rng.length !== 4) throw new TrainError(`${source}: rng state must have 4 words, has ${rng.length}`);
+  const encoderNames = [...file.tensors.keys()].filter((n) => n.startsWith('encoder.'));
+  const encoder: Record<string, HostTensor> = {};
+  for (const name of encoderNames) encoder[name.slice('encoder.'.length)] = get(name);
   const base = {
     step: state.step,
     microBatches: state.microBatches,
     prompt: get('prompt'),
+    ...(encoderNames.length === 0 ? {} : { encoder }),
     optimizer: { step: state.optimizerStep, moments },
     rng: [rng[0]!, rng[1]!, rng[2]!, rng[3]!] as const,
     earlyStopping: state.earlyStopping,

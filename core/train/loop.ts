@@ -22,6 +22,7 @@ import { TrainError } from './errors.js';
 import { labelledCount } from './loss.js';
 import { AdamW } from './optimizer.js';
 import { TrainRng } from './rng.js';
+import type { TrainPromptEncoder } from './prompt-encoder.js';
 import { lrMultiplier } from './schedule.js';
 import type { ScheduleKind } from './schedule.js';
 
@@ -75,7 +76,7 @@ export interface TrainProgress {
 
 export interface EvalContext {
   readonly step: number;
-  /** the live prompt variable (P, W): read it, do not dispose it */
+  /** the live prompt variable (P, W), or with a prompt encoder its output: read it, do not dispose it */
   readonly prompt: tf.Tensor2D;
   /** the live head (its tensors belong to the loop) */
   readonly head: TaskHead;
@@ -97,8 +98,14 @@ export interface LossContext {
 export interface TrainOptions {
   readonly model: FrozenTransformer;
   readonly promptKind: PromptKind;
-  /** the initial prompt (P, W); ignored when resuming */
+  /** the initial prompt (P, W), or with a prompt encoder its input embedding; ignored when resuming */
   readonly prompt: HostTensor;
+  /**
+   * P-tuning: a trainable network between the prompt variable and the model (PEFT's PromptEncoder). Its
+   * parameters become variables too (named `encoder.<name>`, trained at the prompt's learning rate and kept in
+   * checkpoints), and the model reads `apply(params, prompt)` instead of the prompt.
+   */
+  readonly promptEncoder?: TrainPromptEncoder;
   /** default: causal LM */
   readonly head?: TrainHead;
   /** a fresh batch source starting at `start` (it must depend only on its argument) */
@@ -157,6 +164,10 @@ export interface TrainResult {
   readonly stopReason: StopReason;
   readonly prompt: HostTensor;
   readonly head: { readonly weight: HostTensor; readonly bias?: HostTensor } | undefined;
+  /** with a prompt encoder: its final parameters */
+  readonly encoder?: Readonly<Record<string, HostTensor>>;
+  /** with a prompt encoder: its final output (P, W), what a PEFT P_TUNING adapter stores */
+  readonly encodedPrompt?: HostTensor;
   /** the loss of each step of this run */
   readonly losses: readonly number[];
   readonly evaluations: readonly { readonly step: number; readonly metrics: Metrics }[];
@@ -201,6 +212,35 @@ async function hostOf(t: tf.Tensor): Promise<HostTensor> {
   return { shape: [...t.shape], data: Float32Array.from(await t.data()) };
 }
 
+async function hostsOf(tensors: Readonly<Record<string, tf.Tensor>>): Promise<Record<string, HostTensor>> {
+  const out: Record<string, HostTensor> = {};
+  for (const [name, t] of Object.entries(tensors)) out[name] = await hostOf(t);
+  return out;
+}
+
+/** Runs the encoder once on the starting values (nothing kept) and checks its output is the prompt the model needs. */
+function checkEncoderOutput(
+  model: FrozenTransformer,
+  promptKind: PromptKind,
+  start: HostTensor,
+  encoder: TrainPromptEncoder,
+  params: Readonly<Record<string, HostTensor>>,
+): void {
+  const c = model.config;
+  const want = promptKind === 'soft' ? c.hiddenSize : c.numLayers * 2 * c.numKvHeads * c.headDim;
+  const [P, W] = start.shape as [number, number];
+  const shape = tf.tidy(() => {
+    const tensors: Record<string, tf.Tensor> = {};
+    for (const [name, p] of Object.entries(params)) tensors[name] = tf.tensor(p.data, [...p.shape]);
+    return [...encoder.apply(tensors, tf.tensor2d(start.data, [P, W])).shape];
+  });
+  if (shape[0] !== P || shape[1] !== want) {
+    throw new TrainError(
+      `the prompt encoder's output has shape [${shape.join(', ')}] but this model needs a ${promptKind} prompt (${P}, ${want})`,
+    );
+  }
+}
+
 /** Reads the next `count` items of an iterator (sync or async); fewer when it ends. */
 async function take(
   it: Iterator<TrainBatch> | AsyncIterator<TrainBatch>,
@@ -228,11 +268,13 @@ function checkTrainables(
   prompt: HostTensor,
   head: TrainHead,
   resume: TrainCheckpoint | undefined,
+  encoded: boolean,
 ): void {
   const c = model.config;
   const [P, W] = prompt.shape as [number, number];
   const want = promptKind === 'soft' ? c.hiddenSize : c.numLayers * 2 * c.numKvHeads * c.headDim;
-  if (W !== want || !(P > 0) || prompt.data.length !== P * W) {
+  // an encoder's input may have any width: its output is checked once the encoder has run
+  if ((W !== want && !encoded) || !(P > 0) || prompt.data.length !== P * W) {
     throw new TrainError(
       `the ${promptKind} prompt has shape [${prompt.shape.join(', ')}] (${prompt.data.length} values) but this model needs (P, ${want})` +
         (promptKind === 'soft' ? ' (hidden size)' : ' (layers × 2 × kv heads × head dim)'),
@@ -275,7 +317,16 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     throw new TrainError(`the checkpoint is at step ${resume.step}, outside this run's ${totalSteps} steps`);
   }
   const [P, W] = start.shape as [number, number];
-  checkTrainables(model, promptKind, start, headSpec, resume);
+  const encoder = options.promptEncoder;
+  checkTrainables(model, promptKind, start, headSpec, resume, encoder !== undefined);
+  const encoderStart = resume === undefined ? encoder?.params : resume.encoder;
+  if (encoder !== undefined) {
+    if (encoderStart === undefined)
+      throw new TrainError('the checkpoint has no prompt encoder, but this run trains one');
+    checkEncoderOutput(model, promptKind, start, encoder, encoderStart);
+  } else if (resume?.encoder !== undefined) {
+    throw new TrainError('the checkpoint has a prompt encoder, but this run has none (promptEncoder)');
+  }
   const textOffset = promptKind === 'soft' ? P : 0;
   const multiplier =
     options.schedule === undefined ? () => 1 : lrMultiplier({ ...options.schedule, totalSteps });
@@ -296,6 +347,16 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const params: Record<string, tf.Variable> = { prompt: promptVar };
   let head: TaskHead;
   const owned: tf.Tensor[] = [promptVar];
+  // the encoder's parameters by their own names, the same variables as params[`encoder.<name>`]
+  const encoderVars: Record<string, tf.Variable> = {};
+  for (const [name, p] of Object.entries(encoder === undefined ? {} : (encoderStart ?? {}))) {
+    const init = tf.tensor(p.data, [...p.shape]);
+    const v = tf.variable(init, true); // shares init's data, which it keeps alive
+    init.dispose();
+    encoderVars[name] = v;
+    params[`encoder.${name}`] = v;
+    owned.push(v);
+  }
   if (headSpec.kind === 'causal-lm') {
     head = headSpec;
   } else {
@@ -334,7 +395,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   }
   const headScale = options.headLrScale ?? 1;
   const lrScale: Record<string, number> = {};
-  for (const name of Object.keys(params)) if (name !== 'prompt') lrScale[name] = headScale;
+  for (const name of Object.keys(params)) if (name.startsWith('head.')) lrScale[name] = headScale; // the prompt and its encoder: the base rate
   const optimizer = new AdamW(params, { ...adamOptions, lrScale });
   const varList = Object.values(params);
 
@@ -360,6 +421,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       optimizer: await optimizer.getState(),
       rng: rng.getState(),
       earlyStopping: early,
+      ...(encoder === undefined ? {} : { encoder: await hostsOf(encoderVars) }),
     };
     return trainedHead === undefined ? base : { ...base, head: trainedHead };
   };
@@ -369,8 +431,11 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     await options.onCheckpoint?.(lastCheckpoint);
   };
 
+  /** what the model reads: the prompt variable, or the encoder's output from it (inside the caller's tidy) */
+  const promptTensor = (): tf.Tensor2D =>
+    encoder === undefined ? promptVar : encoder.apply(encoderVars, promptVar);
   const lossFor = (ids: tf.Tensor2D, mask: tf.Tensor2D, labels: tf.Tensor): tf.Scalar => {
-    const prompt: PromptInput = { kind: promptKind, embeddings: promptVar };
+    const prompt: PromptInput = { kind: promptKind, embeddings: promptTensor() };
     if (options.loss !== undefined) {
       return options.loss({ model, prompt, head, inputIds: ids, attentionMask: mask, labels, rng });
     }
@@ -488,7 +553,13 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         });
 
       if (options.evaluate !== undefined && step % options.evaluate.every === 0) {
-        const metrics = await options.evaluate.run({ step, prompt: promptVar, head, signal });
+        const shown = encoder === undefined ? promptVar : tf.tidy(promptTensor);
+        let metrics: Metrics;
+        try {
+          metrics = await options.evaluate.run({ step, prompt: shown, head, signal });
+        } finally {
+          if (shown !== promptVar) shown.dispose();
+        }
         evaluations.push({ step, metrics });
         const rule = options.earlyStopping;
         if (rule !== undefined) {
@@ -518,11 +589,24 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     }
     await emitCheckpoint();
     const final = lastCheckpoint!;
+    let encoded: { encoder?: Readonly<Record<string, HostTensor>>; encodedPrompt?: HostTensor } = {};
+    if (encoder !== undefined) {
+      const out = tf.tidy(promptTensor);
+      try {
+        encoded = {
+          encoder: final.encoder ?? (await hostsOf(encoderVars)),
+          encodedPrompt: await hostOf(out),
+        };
+      } finally {
+        out.dispose();
+      }
+    }
     return {
       step,
       stopReason,
       prompt: final.prompt,
       head: final.head,
+      ...encoded,
       losses,
       evaluations,
       earlyStopping: early,

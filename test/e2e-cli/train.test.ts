@@ -117,18 +117,18 @@ describe('prompt-adapter train / eval', () => {
       '--data',
       spamTrain,
       '--eval-every',
-      '2',
+      '10',
       '--batch-size',
       '8',
       '--seed',
       '5',
       '--steps',
-      '6',
+      '40',
     ];
     const whole = path.join(tmp, 'whole');
     const parts = path.join(tmp, 'parts');
     assert.equal(run([...common, '--out', whole]).code, 0);
-    // interrupt the second run once it reports step 2: it stops after the current step and writes a checkpoint
+    // interrupt the second run at its first progress line: it stops after the current step and keeps a checkpoint
     const child = spawn(process.execPath, [cli, ...common, '--out', parts], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -137,7 +137,7 @@ describe('prompt-adapter train / eval', () => {
     child.stderr.setEncoding('utf8');
     child.stderr.on('data', (chunk: string) => {
       stderr += chunk;
-      if (!sent && /step [2-5]\/6/.test(stderr)) {
+      if (!sent && /step \d+\/40 /.test(stderr)) {
         sent = true;
         child.kill('SIGINT');
       }
@@ -145,7 +145,7 @@ describe('prompt-adapter train / eval', () => {
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     assert.equal(code, 0, stderr);
     assert.match(stderr, /stopping after this step/);
-    assert.match(stderr, /aborted after [2-5] steps/);
+    assert.match(stderr, /aborted after \d+ steps/);
     assert.ok(fs.existsSync(path.join(parts, 'checkpoint.safetensors')));
     const resumed = run([...common, '--resume', parts]);
     assert.equal(resumed.code, 0, resumed.stderr);
