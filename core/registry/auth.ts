@@ -171,7 +171,7 @@ export async function requestBearerToken(args: {
   }
   let res;
   try {
-    // Called unbound: a browser's window.fetch throws "Illegal invocation" when called as a method of another object.
+    // Called unbound: a browser fetch throws "Illegal invocation" when called as a method of another object.
     const fetchFn = args.fetch;
     res = await fetchFn(url.toString(), {
       method: 'GET',

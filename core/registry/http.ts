@@ -326,7 +326,7 @@ export class RegistryHttp {
 
       let res: FetchResponse;
       try {
-        // Called unbound: a browser's window.fetch throws "Illegal invocation" when `this` is not the window.
+        // Called unbound: a browser fetch throws "Illegal invocation" when `this` is not the global object.
         const fetchFn = this.fetchFn;
         res = await fetchFn(url, {
           method: req.method,

@@ -323,19 +323,19 @@ export class Tokenizer {
     // The window, walking back from the new id: STREAM_CONTEXT_TOKENS kept ids before it, widened back
     // to a character boundary (a window that began on a UTF-8 continuation byte would decode differently
     // from the full text). Earlier ids are not looked at, so a step costs the same at any position.
-    const window: number[] = [];
+    const recent: number[] = [];
     for (let i = ids.length - 1; i >= 0; i--) {
       const id = ids[i] as number;
       if (!this.keeps(id, i, skipSpecial)) {
         if (i === ids.length - 1) return ''; // the new id adds nothing
         continue;
       }
-      window.push(id);
-      if (window.length > STREAM_CONTEXT_TOKENS && !this.isContinuationByte(id)) break;
+      recent.push(id);
+      if (recent.length > STREAM_CONTEXT_TOKENS && !this.isContinuationByte(id)) break;
     }
-    window.reverse();
-    const before = this.visibleText(window.slice(0, -1));
-    const after = this.visibleText(window);
+    recent.reverse();
+    const before = this.visibleText(recent.slice(0, -1));
+    const after = this.visibleText(recent);
     if (after.startsWith(before)) return after.slice(before.length);
     let common = 0;
     while (common < before.length && before[common] === after[common]) common++;
