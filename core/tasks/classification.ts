@@ -9,7 +9,7 @@ import { loadClassification } from '../datasets/tasks.js';
 import type { ClassificationExample } from '../datasets/tasks.js';
 import { classificationMetrics } from '../metrics/classification.js';
 import { headLogits, promptedForward } from '../prompts/forward.js';
-import type { PromptInput, SequencePooling, TaskHead } from '../prompts/forward.js';
+import type { PromptInput, PromptedForward, SequencePooling, TaskHead } from '../prompts/forward.js';
 import type { HostTensor } from '../prompts/peft.js';
 import type { FrozenTransformer } from '../model/types.js';
 import type { Tokenizer } from '../tokenizer/tokenizer.js';
@@ -180,11 +180,15 @@ export function foldNormalization(
   return { weight: { shape: [N, F], data: weight }, bias: { shape: [N], data: bias } };
 }
 
-/** Predicted label ids for encoded examples, in batches sorted by length (less padding). */
-export async function predictClasses(
-  context: Pick<EvalContext<unknown>, 'model' | 'prompt' | 'head' | 'signal' | 'onProgress'>,
+/**
+ * Argmax of per-example logits over encoded examples, in batches sorted by length (less padding). `logitsOf`
+ * maps one batch's prompted forward pass to (B, N) logits: the linear head, or a verbalizer.
+ */
+export async function predictInBatches(
+  context: Pick<EvalContext<unknown>, 'model' | 'prompt' | 'signal' | 'onProgress'>,
   examples: readonly EncodedExample[],
   padId: number,
+  logitsOf: (forward: PromptedForward, mask: tf.Tensor2D) => tf.Tensor,
   batchSize = 32,
 ): Promise<number[]> {
   const order = examples.map((_, i) => i).sort((a, b) => examples[a]!.ids.length - examples[b]!.ids.length);
@@ -201,7 +205,7 @@ export async function predictClasses(
       const ids = tf.tensor2d(batch.inputIds.data, [B, T], 'int32');
       const mask = tf.tensor2d(batch.attentionMask.data, [B, T], 'int32');
       const f = promptedForward(context.model, { inputIds: ids, attentionMask: mask }, context.prompt);
-      return tf.argMax(headLogits(context.model, context.head, f, mask), 1);
+      return tf.argMax(logitsOf(f, mask), 1);
     });
     const values = await argmax.data();
     argmax.dispose();
@@ -209,6 +213,22 @@ export async function predictClasses(
     context.onProgress?.(Math.min(start + batchSize, order.length), order.length);
   }
   return predictions;
+}
+
+/** Predicted label ids for encoded examples with the task head. */
+export async function predictClasses(
+  context: Pick<EvalContext<unknown>, 'model' | 'prompt' | 'head' | 'signal' | 'onProgress'>,
+  examples: readonly EncodedExample[],
+  padId: number,
+  batchSize = 32,
+): Promise<number[]> {
+  return predictInBatches(
+    context,
+    examples,
+    padId,
+    (f, mask) => headLogits(context.model, context.head, f, mask),
+    batchSize,
+  );
 }
 
 export const classificationTask: TaskDefinition<ClassificationExample> = {

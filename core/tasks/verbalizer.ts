@@ -14,9 +14,8 @@ import { crossEntropy, oneHotFloat, poolingSelector, promptedForward } from '../
 import type { PromptedForward } from '../prompts/forward.js';
 import type { Tokenizer } from '../tokenizer/tokenizer.js';
 import type { LossContext, TrainBatch } from '../train/loop.js';
-import { collate } from './batching.js';
 import type { EncodedExample } from './batching.js';
-import { classificationTask } from './classification.js';
+import { classificationTask, predictInBatches } from './classification.js';
 import type { EvalContext } from './types.js';
 
 export class VerbalizerError extends Error {
@@ -156,28 +155,13 @@ export async function predictWithVerbalizer(
   tokenIds: readonly number[],
   batchSize = 32,
 ): Promise<number[]> {
-  const order = examples.map((_, i) => i).sort((a, b) => examples[a]!.ids.length - examples[b]!.ids.length);
-  const predictions = new Array<number>(examples.length).fill(0);
-  for (let start = 0; start < order.length; start += batchSize) {
-    context.signal?.throwIfAborted();
-    const indices = order.slice(start, start + batchSize);
-    const batch = collate(
-      indices.map((i) => examples[i]!),
-      padId,
-    );
-    const argmax = tf.tidy(() => {
-      const [B, T] = batch.inputIds.shape as [number, number];
-      const ids = tf.tensor2d(batch.inputIds.data, [B, T], 'int32');
-      const mask = tf.tensor2d(batch.attentionMask.data, [B, T], 'int32');
-      const f = promptedForward(context.model, { inputIds: ids, attentionMask: mask }, context.prompt);
-      return tf.argMax(verbalizerLogits(context.model, f, mask, tokenIds), 1);
-    });
-    const values = await argmax.data();
-    argmax.dispose();
-    indices.forEach((i, k) => (predictions[i] = values[k]!));
-    context.onProgress?.(Math.min(start + batchSize, order.length), order.length);
-  }
-  return predictions;
+  return predictInBatches(
+    context,
+    examples,
+    padId,
+    (f, mask) => verbalizerLogits(context.model, f, mask, tokenIds),
+    batchSize,
+  );
 }
 
 /** Classification metrics of a verbalizer (the same JSON as the linear head's: accuracy, macro_f1, …). */
