@@ -146,6 +146,8 @@ async function buildWebview() {
   for (const f of fs.readdirSync(dir).filter((f) => f.endsWith('.css'))) {
     fs.copyFileSync(path.join(dir, f), path.join(outdir, f));
   }
+  // tfjs-backend-wasm fetches its .wasm files from the path the trainer page passes (asWebviewUri of this folder)
+  copyWasm(outdir);
 }
 
 if (what === 'cli' || what === 'all') await buildCli();

@@ -4,9 +4,10 @@ import * as vscode from 'vscode';
 import { bundledModelUri, findAdapters, findDatasets, findModels } from './discovery.js';
 import type { ModelEntry } from './discovery.js';
 import type { DatasetDiagnostics } from './diagnostics.js';
-import { exists, readJson, readText, writeTextAtomic } from './files.js';
+import { runEvaluation } from './evaluation.js';
+import { exists, readText, writeTextAtomic } from './files.js';
 import type { CliRunner } from './cliRunner.js';
-import { cliBackend, generateArgs, parseTrainProgress, tail, trainArgs, evalArgs } from './logic/cli.js';
+import { cliBackend, generateArgs, parseTrainProgress, tail, trainArgs } from './logic/cli.js';
 import type { TrainArgs } from './logic/cli.js';
 import { conllToJsonl, jsonlNameFor } from './logic/conllImport.js';
 import { isDatasetFile, loadDataset, taskOf } from './logic/datasetKind.js';
@@ -14,6 +15,9 @@ import { COMMANDS, INSPECTOR_VIEW_TYPE, SETTINGS, VIEW_CONTAINER } from './logic
 import { statsReport } from './logic/statsReport.js';
 import { DATASET_TEMPLATES } from './logic/templates.js';
 import type { TrainingSession } from './training.js';
+import type { TrainerPanel } from './trainerPanel.js';
+import { outputFolderFor } from './trainerPanel.js';
+import type { TrainChoice, TrainSettings } from '../core/protocol/index.js';
 import { nodeUri } from './trees.js';
 import type { TreeNode, WorkspaceTrees } from './trees.js';
 import { requireTrust } from './trust.js';
@@ -23,6 +27,7 @@ export interface CommandContext {
   readonly log: vscode.LogOutputChannel;
   readonly cli: CliRunner;
   readonly session: TrainingSession;
+  readonly trainer: TrainerPanel;
   readonly trees: WorkspaceTrees;
   readonly diagnostics: DatasetDiagnostics;
 }
@@ -166,9 +171,139 @@ interface TrainRequest {
   readonly method: TrainArgs['method'];
   readonly steps?: number;
   readonly label: string;
+  /** classification: fit the head as a probe first (default true); the quick preset turns it off */
+  readonly warmStart?: boolean;
+  /** overrides the maxLength setting (the quick preset: 64 tokens) */
+  readonly maxLength?: number;
+  /** 'webview' (default where it can: classification, prompt or prefix tuning, no separate eval file) or 'cli' */
+  readonly runner?: 'webview' | 'cli';
+}
+
+/** Why the webview trainer cannot run this request (the CLI then does), or undefined when it can. */
+function webviewCannot(req: TrainRequest, task: string): string | undefined {
+  if (req.runner === 'cli') return 'the CLI was asked for';
+  if (settings().get<string>(SETTINGS.trainer, 'webview') === 'cli') return 'promptAdapter.trainer is "cli"';
+  if (task !== 'classification') return `the webview trainer runs classification only (this is ${task})`;
+  if (req.method === 'P_TUNING') return 'P-tuning runs in the CLI';
+  if (req.model.kind !== 'hf') return 'GGUF models train in the CLI';
+  if (req.evalDataset !== undefined) return 'a separate eval file is a CLI feature';
+  return undefined;
+}
+
+async function trainingChoices(
+  ctx: CommandContext,
+): Promise<{ models: TrainChoice[]; datasets: TrainChoice[] }> {
+  const models = (await findModels(ctx.extensionUri))
+    .filter((m) => m.kind === 'hf')
+    .map((m) => ({
+      label: m.bundled ? `${m.name} (bundled)` : vscode.workspace.asRelativePath(m.uri),
+      path: m.uri.fsPath,
+    }));
+  const datasets: TrainChoice[] = [];
+  for (const d of await findDatasets()) {
+    const task = taskOf(d.path, await readText(d).catch(() => ''));
+    if (task === 'classification')
+      datasets.push({ label: vscode.workspace.asRelativePath(d), path: d.fsPath });
+  }
+  return { models, datasets };
+}
+
+function formSettings(
+  req: {
+    warmStart?: boolean;
+    model: vscode.Uri;
+    dataset: vscode.Uri;
+    method: TrainSettings['method'];
+    steps?: number;
+    maxLength?: number;
+  },
+  outputFolder: string,
+): TrainSettings {
+  const c = settings();
+  return {
+    modelPath: req.model.fsPath,
+    datasetPath: req.dataset.fsPath,
+    task: 'classification',
+    method: req.method,
+    virtualTokens: c.get(SETTINGS.virtualTokens, 8),
+    init: c.get(SETTINGS.init, 'SAMPLE_VOCAB'),
+    learningRate: c.get(SETTINGS.learningRate, 0.01),
+    epochs: c.get(SETTINGS.epochs, 3),
+    batchSize: c.get(SETTINGS.batchSize, 8),
+    maxLength: req.maxLength ?? c.get(SETTINGS.maxLength, 128),
+    seed: c.get(SETTINGS.seed, 42),
+    ...(req.steps === undefined ? {} : { maxSteps: req.steps }),
+    ...(req.warmStart === undefined ? {} : { warmStart: req.warmStart }),
+    outputFolder,
+  };
+}
+
+function announceSaved(out: vscode.Uri, metrics: string, stopped: boolean): void {
+  void vscode.window
+    .showInformationMessage(
+      stopped
+        ? `Training stopped; the last checkpoint is saved in ${vscode.workspace.asRelativePath(out)}${metrics === '' ? '' : ` (${metrics})`}.`
+        : `Adapter saved to ${vscode.workspace.asRelativePath(out)}${metrics === '' ? '' : ` (${metrics})`}.`,
+      'Inspect',
+      'Evaluate',
+    )
+    .then((choice) => {
+      if (choice === 'Inspect') void vscode.commands.executeCommand(COMMANDS.inspect, out);
+      if (choice === 'Evaluate') void vscode.commands.executeCommand(COMMANDS.evaluate, out);
+    });
+}
+
+function metricsText(metrics: Readonly<Record<string, unknown>>): string {
+  return Object.entries(metrics)
+    .filter(([k, v]) => typeof v === 'number' && !['steps', 'trainMs', 'examples', 'truncated'].includes(k))
+    .map(([k, v]) => `${k} ${Number.isInteger(v) ? String(v) : (v as number).toFixed(4)}`)
+    .join(', ');
+}
+
+/** The webview route: the dashboard trains on WebGPU/wasm/cpu; resolves with the adapter folder. */
+async function runTrainingInWebview(ctx: CommandContext, req: TrainRequest): Promise<vscode.Uri | undefined> {
+  const out = await outputFolderFor(req.dataset.fsPath, req.method);
+  const run = await ctx.trainer.open({
+    settings: formSettings(
+      {
+        model: req.model.uri,
+        dataset: req.dataset,
+        method: req.method,
+        ...(req.steps === undefined ? {} : { steps: req.steps }),
+        ...(req.warmStart === undefined ? {} : { warmStart: req.warmStart }),
+        ...(req.maxLength === undefined ? {} : { maxLength: req.maxLength }),
+      },
+      out.fsPath,
+    ),
+    choices: await trainingChoices(ctx),
+    autoStart: true,
+    label: req.label,
+  });
+  if (run === undefined) return undefined;
+  const finished = await run.finished;
+  ctx.trees.adapters.refresh();
+  if (finished.reason === 'failed') {
+    void vscode.window.showErrorMessage(`Training failed: ${finished.message}`, 'Show Log').then((choice) => {
+      if (choice !== undefined) ctx.log.show();
+    });
+    return undefined;
+  }
+  if (finished.adapterFolder === null) {
+    void vscode.window.showInformationMessage(
+      `Training stopped before anything was saved (${finished.message}).`,
+    );
+    return undefined;
+  }
+  const folder = vscode.Uri.file(finished.adapterFolder);
+  announceSaved(folder, metricsText(finished.metrics ?? {}), finished.reason === 'stopped');
+  return folder;
 }
 
 async function runTraining(ctx: CommandContext, req: TrainRequest): Promise<vscode.Uri | undefined> {
+  const taskGuess = taskOf(req.dataset.path, await readText(req.dataset)) ?? 'classification';
+  const cannot = webviewCannot(req, taskGuess);
+  if (cannot === undefined) return runTrainingInWebview(ctx, req);
+  ctx.log.info(`training ${req.label} with the CLI: ${cannot}`);
   const trainMissing = await ctx.cli.missing('train');
   if (trainMissing !== undefined) {
     void vscode.window.showWarningMessage(
@@ -251,21 +386,7 @@ async function runTraining(ctx: CommandContext, req: TrainRequest): Promise<vsco
         });
       return undefined;
     }
-    const summary = lastJsonLine(result.stdout) ?? {};
-    const metrics = Object.entries(summary)
-      .filter(([k, v]) => typeof v === 'number' && !['steps', 'trainMs'].includes(k))
-      .map(([k, v]) => `${k} ${Number.isInteger(v) ? String(v) : (v as number).toFixed(4)}`)
-      .join(', ');
-    void vscode.window
-      .showInformationMessage(
-        `Adapter saved to ${vscode.workspace.asRelativePath(out)}${metrics === '' ? '' : ` (${metrics})`}.`,
-        'Inspect',
-        'Evaluate',
-      )
-      .then((choice) => {
-        if (choice === 'Inspect') void vscode.commands.executeCommand(COMMANDS.inspect, out);
-        if (choice === 'Evaluate') void vscode.commands.executeCommand(COMMANDS.evaluate, out);
-      });
+    announceSaved(out, metricsText(lastJsonLine(result.stdout) ?? {}), false);
     return out;
   } finally {
     ctx.session.finish();
@@ -279,6 +400,8 @@ interface TrainOptionsArg {
   readonly evalDataset?: string;
   readonly method?: TrainArgs['method'];
   readonly steps?: number;
+  readonly warmStart?: boolean;
+  readonly runner?: 'webview' | 'cli';
 }
 
 function isTrainOptions(v: unknown): v is TrainOptionsArg {
@@ -304,6 +427,8 @@ async function train(ctx: CommandContext, arg: unknown): Promise<vscode.Uri | un
       ...(arg.evalDataset === undefined ? {} : { evalDataset: vscode.Uri.file(arg.evalDataset) }),
       method: arg.method ?? 'PROMPT_TUNING',
       ...(arg.steps === undefined ? {} : { steps: arg.steps }),
+      ...(arg.runner === undefined ? {} : { runner: arg.runner }),
+      ...(arg.warmStart === undefined ? {} : { warmStart: arg.warmStart }),
       label: baseName(dataset),
     });
   }
@@ -370,84 +495,20 @@ async function trainQuick(ctx: CommandContext): Promise<vscode.Uri | undefined> 
   };
   return runTraining(ctx, {
     model,
+    // the webview trainer holds out a seeded 10% of train.jsonl; Evaluate uses test.jsonl afterwards
     dataset: vscode.Uri.joinPath(folder, 'train.jsonl'),
-    evalDataset: vscode.Uri.joinPath(folder, 'test.jsonl'),
     method: 'PROMPT_TUNING',
     steps: QUICK_STEPS,
+    // the head starts at zero: the quick run's charts show the loss falling from ln 2
+    warmStart: false,
+    // SMS messages are short; 64 tokens keep a step cheap on a software WebGPU adapter
+    maxLength: 64,
     label: 'spam example (quick)',
   });
 }
 
 async function evaluate(ctx: CommandContext, arg: unknown): Promise<Record<string, unknown> | undefined> {
-  if (!requireTrust('Evaluate Adapter')) return undefined;
-  const adapter = await pickAdapter(arg, 'Evaluate which adapter?');
-  if (adapter === undefined) return undefined;
-  const metadataUri = vscode.Uri.joinPath(adapter, 'prompt_adapter.json');
-  const evalMissing = await ctx.cli.missing('eval');
-  if (evalMissing !== undefined) {
-    const recorded = (await exists(metadataUri))
-      ? ((await readJson(metadataUri)) as { metrics?: unknown }).metrics
-      : undefined;
-    const message = `Evaluation is not available yet: the webview trainer is not built and ${evalMissing}.`;
-    if (typeof recorded === 'object' && recorded !== null) {
-      const markdown = [
-        `# Metrics recorded at training time: ${baseName(adapter)}`,
-        '',
-        '```json',
-        JSON.stringify(recorded, null, 2),
-        '```',
-        '',
-      ].join('\n');
-      void vscode.window
-        .showWarningMessage(
-          `${message} The metrics recorded at training time are available.`,
-          'Show Recorded Metrics',
-        )
-        .then((choice) => {
-          if (choice !== undefined) void showMarkdown(markdown);
-        });
-      return recorded as Record<string, unknown>;
-    }
-    void vscode.window.showWarningMessage(message);
-    return undefined;
-  }
-  const model = await pickModel(ctx, undefined, 'Evaluate on which base model?');
-  if (model === undefined) return undefined;
-  const dataset = await pickDataset(undefined, 'Evaluate on which dataset?');
-  if (dataset === undefined) return undefined;
-  const task = taskOf(dataset.path, await readText(dataset)) ?? 'classification';
-  const args = evalArgs({
-    model: model.uri.fsPath,
-    adapter: adapter.fsPath,
-    dataset: dataset.fsPath,
-    task,
-    backend: cliBackend(settings().get(SETTINGS.backend, 'auto')),
-  });
-  const result = await vscode.window.withProgress(
-    {
-      location: vscode.ProgressLocation.Notification,
-      title: `Evaluating ${baseName(adapter)}`,
-      cancellable: true,
-    },
-    (_p, token) => ctx.cli.run(args, { token }),
-  );
-  if (result.cancelled) return undefined;
-  if (result.code !== 0) {
-    void vscode.window.showErrorMessage(`Evaluation failed: ${tail(result.stderr.trim(), 400)}`);
-    return undefined;
-  }
-  const metrics = lastJsonLine(result.stdout) ?? {};
-  await showMarkdown(
-    [
-      `# Evaluation: ${baseName(adapter)} on ${baseName(dataset)}`,
-      '',
-      '```json',
-      JSON.stringify(metrics, null, 2),
-      '```',
-      '',
-    ].join('\n'),
-  );
-  return metrics;
+  return runEvaluation(ctx, arg, { pickAdapter, pickModel: (a, t) => pickModel(ctx, a, t), pickDataset });
 }
 
 async function generate(ctx: CommandContext, arg: unknown): Promise<string | undefined> {
@@ -642,13 +703,44 @@ async function importConll(ctx: CommandContext, arg: unknown): Promise<vscode.Ur
   return target;
 }
 
-function openDashboard(ctx: CommandContext): void {
-  ctx.log.show(true);
-  void vscode.window.showInformationMessage(
-    ctx.session.running
-      ? 'Training progress is in the notification, the status bar and the "Prompt Adapter" log; the live dashboard comes with the webview trainer.'
-      : 'No training is running. The live dashboard comes with the webview trainer; the "Prompt Adapter" log holds the last run.',
-  );
+async function openDashboard(ctx: CommandContext): Promise<void> {
+  if (ctx.trainer.reveal()) return;
+  if (!requireTrust('Open Training Dashboard')) return;
+  const choices = await trainingChoices(ctx);
+  const model = choices.models[0];
+  const dataset =
+    choices.datasets.find((d) => d.path === vscode.window.activeTextEditor?.document.uri.fsPath) ??
+    choices.datasets[0];
+  if (model === undefined) {
+    void vscode.window.showWarningMessage(
+      'No model found: add a Hugging Face model folder to the workspace.',
+    );
+    return;
+  }
+  if (dataset === undefined) {
+    void vscode.window
+      .showWarningMessage(
+        'No classification dataset in the workspace: open the bundled example or create a dataset first.',
+        'Open the Bundled Example',
+      )
+      .then((c) => {
+        if (c !== undefined) void vscode.commands.executeCommand(COMMANDS.openExample);
+      });
+    return;
+  }
+  await ctx.trainer.open({
+    settings: formSettings(
+      {
+        model: vscode.Uri.file(model.path),
+        dataset: vscode.Uri.file(dataset.path),
+        method: settings().get<TrainSettings['method']>(SETTINGS.method, 'PROMPT_TUNING'),
+      },
+      '',
+    ),
+    choices,
+    autoStart: false,
+    label: dataset.label,
+  });
 }
 
 function stopTraining(ctx: CommandContext): boolean {
@@ -669,9 +761,7 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
     [COMMANDS.validateDataset]: (arg) => validateDataset(ctx, arg),
     [COMMANDS.datasetStats]: (arg) => datasetStats(ctx, arg),
     [COMMANDS.importConll]: (arg) => importConll(ctx, arg),
-    [COMMANDS.openDashboard]: () => {
-      openDashboard(ctx);
-    },
+    [COMMANDS.openDashboard]: () => openDashboard(ctx),
     [COMMANDS.stopTraining]: () => stopTraining(ctx),
     [COMMANDS.refresh]: () => {
       ctx.trees.refreshAll();

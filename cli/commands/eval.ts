@@ -9,8 +9,9 @@ import type { PromptAdapter } from '../../core/prompts/peft.js';
 import { taskKindOfPeft } from '../../core/prompts/run.js';
 import { sequenceHead } from '../../core/tasks/classification.js';
 import { fingerprintDifferences, fingerprintModel } from '../../core/tasks/metadata.js';
-import type { TaskKind } from '../../core/tasks/types.js';
+import type { EvalContext, TaskKind } from '../../core/tasks/types.js';
 import { buildVerbalizer, evaluateVerbalizer } from '../../core/tasks/verbalizer.js';
+import { evaluateWithBare } from '../../core/tasks/compare.js';
 import type { ClassificationExample } from '../../core/datasets/tasks.js';
 import { UsageError, backendOf, numberFlag, parse, required, withModel } from '../args.js';
 import type { Command } from '../args.js';
@@ -53,6 +54,7 @@ async function run(args: string[]): Promise<void> {
     'max-length': { type: 'string' },
     labels: { type: 'string' },
     backend: { type: 'string' },
+    'compare-bare': { type: 'boolean' },
   });
   if (values.help === true) return void process.stdout.write(evalCommand.usage + '\n');
   const modelDir = required(values.model, '--model');
@@ -116,10 +118,10 @@ async function run(args: string[]): Promise<void> {
     const head: TaskHead =
       verbalizer === undefined ? headFor(taskKind, adapter, loaded) : { kind: 'causal-lm' };
     try {
-      const context = {
+      const context: EvalContext<unknown> = {
         model: loaded.model,
         prompt: {
-          kind: isPrefixMethod(adapter.config.peftType) ? ('prefix' as const) : ('soft' as const),
+          kind: isPrefixMethod(adapter.config.peftType) ? 'prefix' : 'soft',
           embeddings: promptTensor,
         },
         head,
@@ -128,10 +130,14 @@ async function run(args: string[]): Promise<void> {
         labels,
         maxLength,
       };
-      const metrics =
+      const score = (c: EvalContext<unknown>): Promise<Record<string, unknown>> =>
         verbalizer === undefined
-          ? await task.evaluate(context)
-          : await evaluateVerbalizer({ ...context, examples: rows as ClassificationExample[] }, verbalizer);
+          ? task.evaluate(c)
+          : evaluateVerbalizer({ ...c, examples: c.examples as ClassificationExample[] }, verbalizer);
+      const scored =
+        values['compare-bare'] === true ? await evaluateWithBare(score, context) : await score(context);
+      // every task says how many examples were scored (SFT's own metrics do not)
+      const metrics = 'examples' in scored ? scored : { ...scored, examples: rows.length };
       if (values.json === true) {
         process.stdout.write(JSON.stringify(metrics) + '\n');
       } else {
@@ -150,8 +156,14 @@ async function run(args: string[]): Promise<void> {
 export const evalCommand: Command = {
   name: 'eval',
   usage: `  eval      --model DIR --adapter DIR --task sft|classification|ner --data TEST [--json] [--labels A,B,…]
+            [--compare-bare]
             Metrics JSON: classification {accuracy, macro_f1, per_class, confusion}; NER {precision, recall,
-            f1, per_type}; SFT {loss, perplexity, exact_match, rouge_l}. --labels names the head's classes in id
-            order for adapters that do not record them (PEFT's), e.g. --labels O,B-person,I-person.`,
+            f1, per_type}; SFT {loss, perplexity, exact_match, rouge_l, samples}; every task adds examples.
+            --labels names the head's classes in id order for adapters that do not record them (PEFT's), e.g.
+            --labels O,B-person,I-person. --compare-bare also scores the bare model on the same data and adds
+            "bare" with the same keys. Bare = the frozen model without the adapter's virtual tokens or prefix,
+            everything else unchanged: SFT, the plain language model (same prompts for the samples); a
+            classification/NER head, the SAME trained head on the model without the prompt; a verbalizer, the
+            language model's label-word logits without the prompt.`,
   run,
 };

@@ -26,7 +26,10 @@ export {
 export type { Guard, Guarded, ObjectOf, Optional } from './guards.js';
 export {
   adapterSummaryGuard,
+  attentionComputedGuard,
+  attentionInitGuard,
   createHostEndpoint,
+  evaluationReportGuard,
   createWebviewEndpoint,
   headerSummaryGuard,
   hostGuards,

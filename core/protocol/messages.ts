@@ -30,7 +30,7 @@ export interface Direction {
   readonly events: Record<string, unknown>;
 }
 
-export type ViewKind = 'inspector' | 'trainer';
+export type ViewKind = 'inspector' | 'trainer' | 'evaluation' | 'attention';
 
 export type BackendPreference = 'auto' | 'webgpu' | 'wasm' | 'cpu';
 export type TrainMethod = 'PROMPT_TUNING' | 'PREFIX_TUNING' | 'P_TUNING';
@@ -54,6 +54,8 @@ export interface TrainSettings {
   readonly seed: number;
   /** stop after this many optimizer steps (the "quick" preset) */
   readonly maxSteps?: number;
+  /** classification: fit the head as a linear probe before training (default true; the quick preset: false) */
+  readonly warmStart?: boolean;
   readonly outputFolder: string;
 }
 
@@ -78,10 +80,62 @@ export interface BackendInfo {
   readonly adapterDescription: string | null;
 }
 
+/** A model or dataset the training form offers (path: what TrainSettings carries). */
+export interface TrainChoice {
+  readonly label: string;
+  readonly path: string;
+}
+
+/** How a run ended: its outcome, where the adapter went (null: nothing saved) and the held-out metrics. */
+export interface TrainFinished {
+  readonly reason: 'completed' | 'stopped' | 'failed';
+  readonly message: string;
+  readonly steps: number;
+  readonly adapterFolder: string | null;
+  readonly metrics: Readonly<Record<string, number>> | null;
+}
+
 /** A file the host can serve to a webview by asWebviewUri (weights are streamed by fetch, never posted). */
 export interface WebviewFile {
   readonly name: string;
   readonly uri: string;
+}
+
+/** What the Evaluation view shows: eval's metrics JSON (with `bare` when the bare model was scored). */
+export interface EvaluationReport {
+  readonly adapterName: string;
+  readonly adapterPath: string;
+  readonly modelName: string;
+  readonly datasetName: string;
+  readonly task: TrainTask;
+  /** examples scored, when eval reported it */
+  readonly examples: number | null;
+  /** `prompt-adapter eval --json` output; read with core/metrics/compare.ts */
+  readonly metrics: Readonly<Record<string, unknown>>;
+}
+
+/** What the attention page needs: model and adapter files as webview URIs, the text, the backend. */
+export interface AttentionInit {
+  readonly adapterName: string;
+  readonly modelName: string;
+  readonly modelFiles: readonly WebviewFile[];
+  /** adapter_config.json and adapter_model.safetensors */
+  readonly adapterFiles: readonly WebviewFile[];
+  readonly text: string;
+  readonly backend: BackendPreference;
+  readonly forceWebGPU: boolean;
+  readonly wasmBaseUri: string;
+}
+
+/** The attention page's result (core/inspect/attention.ts on its forward pass), for the host and tests. */
+export interface AttentionComputed {
+  readonly kind: 'soft' | 'prefix';
+  readonly backend: string;
+  readonly virtualTokens: number;
+  /** the text tokens as decoded strings, in order */
+  readonly tokens: readonly string[];
+  /** (layers, heads): share of the text's attention on the virtual tokens */
+  readonly shares: readonly (readonly number[])[];
 }
 
 export interface LogEntry {
@@ -104,6 +158,8 @@ export interface WebviewToHost extends Direction {
     'trainer/modelFiles': RequestSpec<{ readonly modelPath: string }, readonly WebviewFile[]>;
     /** the trainer asks for a dataset's text (small files; the host reads through workspace.fs) */
     'trainer/readDataset': RequestSpec<{ readonly path: string }, { readonly text: string }>;
+    /** the form's Start: the host checks trust, claims the single training slot and names the output folder */
+    'trainer/begin': RequestSpec<TrainSettings, { readonly outputFolder: string }>;
     /** the trainer hands the finished adapter's files to the host, which writes them atomically */
     'trainer/saveAdapter': RequestSpec<
       {
@@ -120,7 +176,8 @@ export interface WebviewToHost extends Direction {
     cspViolation: CspViolation;
     'trainer/backend': BackendInfo;
     'trainer/progress': TrainProgress;
-    'trainer/finished': { readonly reason: 'completed' | 'stopped' | 'failed'; readonly message: string };
+    'attention/computed': AttentionComputed;
+    'trainer/finished': TrainFinished;
   };
 }
 
@@ -140,7 +197,15 @@ export interface HostToWebview extends Direction {
       readonly backend: BackendPreference;
       readonly forceWebGPU: boolean;
       readonly wasmBaseUri: string;
+      /** start at once with `settings` (the quick preset, programmatic runs); else the form waits for Start */
+      readonly autoStart: boolean;
+      readonly choices: {
+        readonly models: readonly TrainChoice[];
+        readonly datasets: readonly TrainChoice[];
+      };
     };
     'trainer/start': TrainSettings;
+    'evaluation/init': EvaluationReport;
+    'attention/init': AttentionInit;
   };
 }

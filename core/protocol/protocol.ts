@@ -28,8 +28,11 @@ import {
 } from './guards.js';
 import type { Guard } from './guards.js';
 import type {
+  AttentionComputed,
+  AttentionInit,
   BackendInfo,
   CspViolation,
+  EvaluationReport,
   HostToWebview,
   LogEntry,
   TrainProgress,
@@ -122,8 +125,11 @@ export const trainSettingsGuard: Guard<TrainSettings> = object({
   maxLength: nonNegativeInt,
   seed: int,
   maxSteps: optional(nonNegativeInt),
+  warmStart: optional(bool),
   outputFolder: str,
 });
+
+const trainChoice = object({ label: str, path: str });
 
 export const trainProgressGuard: Guard<TrainProgress> = object({
   step: nonNegativeInt,
@@ -143,6 +149,37 @@ const backendInfo: Guard<BackendInfo> = object({
   adapterDescription: nullable(str),
 });
 
+const webviewFile = object({ name: str, uri: str });
+
+export const evaluationReportGuard: Guard<EvaluationReport> = object({
+  adapterName: str,
+  adapterPath: str,
+  modelName: str,
+  datasetName: str,
+  task: literal('classification', 'ner', 'sft'),
+  examples: nullable(nonNegativeInt),
+  metrics: recordOf(unknownValue),
+});
+
+export const attentionInitGuard: Guard<AttentionInit> = object({
+  adapterName: str,
+  modelName: str,
+  modelFiles: arrayOf(webviewFile),
+  adapterFiles: arrayOf(webviewFile),
+  text: str,
+  backend: literal('auto', 'webgpu', 'wasm', 'cpu'),
+  forceWebGPU: bool,
+  wasmBaseUri: str,
+});
+
+export const attentionComputedGuard: Guard<AttentionComputed> = object({
+  kind: literal('soft', 'prefix'),
+  backend: str,
+  virtualTokens: nonNegativeInt,
+  tokens: arrayOf(str),
+  shares: arrayOf(arrayOf(num)),
+});
+
 const logEntry: Guard<LogEntry> = object({ level: literal('info', 'warning', 'error'), message: str });
 const cspViolation: Guard<CspViolation> = object({
   blockedURI: str,
@@ -157,15 +194,23 @@ export const hostGuards: ProtocolGuards<HostToWebview, WebviewToHost> = {
     'inspector/checkModel': object({ modelPath: optional(str) }),
     'trainer/modelFiles': object({ modelPath: str }),
     'trainer/readDataset': object({ path: str }),
+    'trainer/begin': trainSettingsGuard,
     'trainer/saveAdapter': object({ folder: str, files: arrayOf(object({ name: str, bytes })) }),
   },
   events: {
-    ready: object({ view: literal('inspector', 'trainer') }),
+    ready: object({ view: literal('inspector', 'trainer', 'evaluation', 'attention') }),
     log: logEntry,
     cspViolation,
     'trainer/backend': backendInfo,
     'trainer/progress': trainProgressGuard,
-    'trainer/finished': object({ reason: literal('completed', 'stopped', 'failed'), message: str }),
+    'attention/computed': attentionComputedGuard,
+    'trainer/finished': object({
+      reason: literal('completed', 'stopped', 'failed'),
+      message: str,
+      steps: nonNegativeInt,
+      adapterFolder: nullable(str),
+      metrics: nullable(recordOf(num)),
+    }),
   },
   results: {
     'trainer/stop': object({ stopped: bool }),
@@ -188,13 +233,18 @@ export const webviewGuards: ProtocolGuards<WebviewToHost, HostToWebview> = {
       backend: literal('auto', 'webgpu', 'wasm', 'cpu'),
       forceWebGPU: bool,
       wasmBaseUri: str,
+      autoStart: bool,
+      choices: object({ models: arrayOf(trainChoice), datasets: arrayOf(trainChoice) }),
     }),
     'trainer/start': trainSettingsGuard,
+    'evaluation/init': evaluationReportGuard,
+    'attention/init': attentionInitGuard,
   },
   results: {
     'inspector/checkModel': nullable(modelCheckGuard),
     'trainer/modelFiles': arrayOf(object({ name: str, uri: str })),
     'trainer/readDataset': object({ text: str }),
+    'trainer/begin': object({ outputFolder: str }),
     'trainer/saveAdapter': object({ folderUri: str }),
   },
 };

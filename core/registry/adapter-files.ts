@@ -12,10 +12,13 @@ import { RegistryError } from './types.js';
 import type { AdapterArtifact, AdapterFile, AdapterMeta } from './types.js';
 
 /**
- * Names under which our own metadata file may lie beside the PEFT files; the first is the one the OCI layout
- * gives its own media type, the second the name the training code may write.
+ * Names under which our own metadata file may lie beside the PEFT files: `prompt_adapter.json`, the name
+ * training writes and publishing carries, then `adapter_metadata.json`, the name of older artifacts.
  */
-export const METADATA_FILE_NAMES: readonly string[] = [ADAPTER_FILE.metadata, 'prompt_adapter.json'];
+export const METADATA_FILE_NAMES: readonly string[] = [ADAPTER_FILE.metadata, ADAPTER_FILE.legacyMetadata];
+
+/** The `format` of the metadata file training writes (core/tasks/metadata.ts AdapterMetadata). */
+const TRAINING_METADATA_FORMAT = 'prompt-adapter-studio/1';
 
 /** The key of our own block in the model card's front matter. */
 export const CARD_METADATA_KEY = 'prompt_adapter';
@@ -100,8 +103,11 @@ export function adapterMetaFromFiles(
   }
 
   const metaFile = metadataFileOf(files);
-  if (metaFile !== undefined) {
-    const m = parseJsonObject(metaFile, where);
+  const metaJson = metaFile === undefined ? undefined : parseJsonObject(metaFile, where);
+  if (metaFile !== undefined && metaJson?.format === TRAINING_METADATA_FORMAT) {
+    Object.assign(meta, metaFromTrainingMetadata(metaJson, `${where}/${metaFile.name}`));
+  } else if (metaFile !== undefined && metaJson !== undefined) {
+    const m = metaJson;
     const metaWhere = `${where}/${metaFile.name}`;
     for (const key of [
       'baseModel',
@@ -145,6 +151,39 @@ export function adapterMetaFromFiles(
     }
   }
   return meta as unknown as AdapterMeta;
+}
+
+/**
+ * The searchable fields of training's own metadata (format `prompt-adapter-studio/1`): the base model's name,
+ * its fingerprint as `sha256:<hex of the float32 embedding matrix>`, the task, the creation date and the
+ * top-level numeric metrics (per-class tables and confusion matrices stay in the file).
+ */
+function metaFromTrainingMetadata(m: Record<string, unknown>, where: string): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const base = m.baseModel;
+  if (typeof base === 'object' && base !== null && !Array.isArray(base)) {
+    const { name, fingerprint } = base as { name?: unknown; fingerprint?: unknown };
+    if (typeof name === 'string' && name !== '') out.baseModel = name;
+    const hex =
+      typeof fingerprint === 'object' && fingerprint !== null
+        ? (fingerprint as { embeddingSha256?: unknown }).embeddingSha256
+        : undefined;
+    if (typeof hex === 'string' && /^[a-f0-9]{64}$/.test(hex)) out.baseFingerprint = `sha256:${hex}`;
+  } else if (base !== undefined) {
+    throw invalid(where, "'baseModel' must be an object {name, fingerprint}");
+  }
+  const task = optionalString(m, 'task', where);
+  if (task !== undefined) out.task = task;
+  const created = optionalString(m, 'created', where);
+  if (created !== undefined) out.created = created;
+  const metrics = m.metrics;
+  if (typeof metrics === 'object' && metrics !== null && !Array.isArray(metrics)) {
+    const numbers: Record<string, number> = {};
+    for (const [k, v] of Object.entries(metrics as Record<string, unknown>))
+      if (typeof v === 'number' && Number.isFinite(v)) numbers[k] = v;
+    out.metrics = numbers;
+  }
+  return out;
 }
 
 /** An artifact from an adapter folder's files: the files as they are, annotations from their metadata. */

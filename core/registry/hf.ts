@@ -458,7 +458,9 @@ export class HfRegistry implements AdapterRegistry {
       { name: ADAPTER_FILE.readme, bytes: buildModelCard(full, ref.repository, readme?.bytes) },
     ];
     if (metadataFileOf(artifact.files) === undefined) {
-      files.push({ name: ADAPTER_FILE.metadata, bytes: encodeJson(full) });
+      // Not under prompt_adapter.json: that name holds training's own format (core/tasks/metadata.ts), which
+      // this generated summary is not, and the CLI would refuse to load it there.
+      files.push({ name: ADAPTER_FILE.legacyMetadata, bytes: encodeJson(full) });
     }
 
     const params = this.params(options);

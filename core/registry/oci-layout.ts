@@ -43,7 +43,10 @@ export const EMPTY_CONFIG_DIGEST = 'sha256:44136fa355b3678a1146ad16f7e8649e94fb4
 export const ADAPTER_FILE = {
   config: 'adapter_config.json',
   weights: 'adapter_model.safetensors',
-  metadata: 'adapter_metadata.json',
+  /** Our metadata, under the name training writes it (core/tasks/metadata.ts METADATA_FILE). */
+  metadata: 'prompt_adapter.json',
+  /** The metadata file's name in artifacts published before the names were unified: still read, never written. */
+  legacyMetadata: 'adapter_metadata.json',
   readme: 'README.md',
   evalReport: 'eval_report.json',
 } as const;
@@ -99,6 +102,7 @@ export function mediaTypeForFile(name: string): string {
     case ADAPTER_FILE.weights:
       return MEDIA_TYPE.weights;
     case ADAPTER_FILE.metadata:
+    case ADAPTER_FILE.legacyMetadata:
       return MEDIA_TYPE.metadata;
     case ADAPTER_FILE.readme:
       return MEDIA_TYPE.readme;

@@ -20,6 +20,11 @@ export const COMMANDS = {
 
 export type CommandId = (typeof COMMANDS)[keyof typeof COMMANDS];
 
+/** Commands of the analysis views, registered by their own modules (extension/attentionPanel.ts). */
+export const VIEW_COMMANDS = {
+  showAttention: 'promptAdapter.showAttention',
+} as const;
+
 export const VIEW_CONTAINER = 'promptAdapters';
 
 export const VIEWS = {
@@ -39,6 +44,7 @@ export const SETTINGS = {
   backend: 'backend',
   forceWebGPU: 'forceWebGPU',
   cliPath: 'cliPath',
+  trainer: 'trainer',
   learningRate: 'defaults.learningRate',
   epochs: 'defaults.epochs',
   virtualTokens: 'defaults.virtualTokens',
@@ -56,3 +62,35 @@ export const CONTEXT_VALUES = {
   conllDataset: 'promptAdapter.dataset.conll',
   adapter: 'promptAdapter.adapter',
 } as const;
+
+/**
+ * The adapter marketplace (extension/marketplace.ts registers these): a separate object, so that
+ * commands.ts's handler table for COMMANDS stays complete without them.
+ */
+export const MARKETPLACE_COMMANDS = {
+  search: 'promptAdapter.marketplace.search',
+  filter: 'promptAdapter.marketplace.filter',
+  clearFilter: 'promptAdapter.marketplace.clearFilter',
+  refresh: 'promptAdapter.marketplace.refresh',
+  showDetails: 'promptAdapter.marketplace.showDetails',
+  install: 'promptAdapter.marketplace.install',
+  publish: 'promptAdapter.marketplace.publish',
+  signIn: 'promptAdapter.marketplace.signIn',
+  signOut: 'promptAdapter.marketplace.signOut',
+} as const;
+
+export const MARKETPLACE_VIEW = 'promptAdapter.marketplace';
+
+export const MARKETPLACE_SETTINGS = {
+  registries: 'registries',
+} as const;
+
+export const MARKETPLACE_CONTEXT_VALUES = {
+  registry: 'promptAdapter.marketplace.registry',
+  repository: 'promptAdapter.marketplace.repository',
+  version: 'promptAdapter.marketplace.version',
+  message: 'promptAdapter.marketplace.message',
+} as const;
+
+/** Set while the Marketplace view is filtered (shows its Clear Filter button). */
+export const MARKETPLACE_FILTERED_CONTEXT = 'promptAdapter.marketplace.filtered';

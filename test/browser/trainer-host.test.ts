@@ -8,9 +8,17 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { createHash } from 'node:crypto';
 import { parseSafetensors } from '../../core/formats/safetensors.js';
+import { parseMetadata } from '../../core/tasks/metadata.js';
 import { createHostEndpoint } from '../../core/protocol/index.js';
-import type { BackendInfo, TrainProgress, TrainSettings, WireMessage } from '../../core/protocol/index.js';
+import type {
+  BackendInfo,
+  TrainFinished,
+  TrainProgress,
+  TrainSettings,
+  WireMessage,
+} from '../../core/protocol/index.js';
 import { bundledModel, fixture } from '../helpers/paths.js';
 import { browserSkip, launchChromium, serve, trainerPageFiles } from './page-server.js';
 
@@ -98,7 +106,21 @@ test(
         });
       const ready = once<unknown>((r) => host.on('ready', r));
       const backend = once<BackendInfo>((r) => host.on('trainer/backend', r));
-      const finished = once<{ reason: string; message: string }>((r) => host.on('trainer/finished', r));
+      const finishes: TrainFinished[] = [];
+      let onFinish: ((f: TrainFinished) => void) | undefined;
+      host.on('trainer/finished', (f) => {
+        finishes.push(f);
+        onFinish?.(f);
+      });
+      const nextFinish = (): Promise<TrainFinished> =>
+        new Promise<TrainFinished>((resolve) => {
+          onFinish = resolve;
+        });
+      const begun: TrainSettings[] = [];
+      host.handle('trainer/begin', (s) => {
+        begun.push(s);
+        return { outputFolder: '/out/form-run' };
+      });
 
       await page.goto(started.url);
       await ready;
@@ -122,12 +144,28 @@ test(
         backend: 'wasm',
         forceWebGPU: false,
         wasmBaseUri: `${started.url}wasm`,
+        autoStart: false,
+        choices: {
+          models: [{ label: 'stories260K', path: '/models/stories260K' }],
+          datasets: [{ label: 'sms40.tsv', path: '/data/sms40.tsv' }],
+        },
       });
       const info = await backend;
       assert.equal(info.backend, 'wasm', `fell back: ${info.fallbackReason ?? ''}`);
+      const finished = nextFinish();
       host.notify('trainer/start', settings);
       const end = await finished;
       assert.equal(end.reason, 'completed', end.message);
+      assert.equal(end.steps, 3);
+      assert.equal(end.adapterFolder, '/out/adapter');
+      // 40 rows: a stratified 10% is held out and scored with the trained prompt and head
+      assert.ok(
+        end.metrics !== null && typeof end.metrics.accuracy === 'number',
+        JSON.stringify(end.metrics),
+      );
+      assert.match(await page.locator('#backend').innerText(), /backend: wasm/);
+      assert.match(await page.locator('#status').innerText(), /Done after 3 of 3 steps on wasm/);
+      assert.equal(await page.locator('#confusion tr').count(), 3, 'a 2-label confusion matrix');
       assert.deepEqual(asked, ['model /models/stories260K', 'data /data/sms40.tsv']);
       assert.deepEqual(
         progress.map((p) => p.step).filter((s) => s === 1 || s === 3),
@@ -143,6 +181,48 @@ test(
       assert.equal(config.task_type, 'SEQ_CLS');
       const weights = parseSafetensors(saved.files.get('adapter_model.safetensors') ?? new Uint8Array());
       assert.deepEqual(weights.tensors.get('prompt_embeddings')?.shape, [10, 5 * 2 * 32]);
+      // our metadata, as the CLI writes it: labels, pooling and the base-model fingerprint (eval needs them)
+      const metadata = parseMetadata(
+        JSON.parse(new TextDecoder().decode(saved.files.get('prompt_adapter.json'))),
+        'prompt_adapter.json',
+      );
+      assert.deepEqual(metadata.labels, ['ham', 'spam']);
+      assert.equal(metadata.pooling, 'mean-last');
+      assert.equal(
+        metadata.baseModel.fingerprint.tokenizerSha256,
+        createHash('sha256')
+          .update(fs.readFileSync(path.join(bundledModel(), 'tokenizer.json')))
+          .digest('hex'),
+      );
+      const logLines = new TextDecoder()
+        .decode(saved.files.get('training_log.jsonl'))
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { step?: number; loss?: number; final?: boolean });
+      assert.deepEqual(
+        logLines.filter((l) => typeof l.loss === 'number').map((l) => l.step),
+        [1, 2, 3],
+      );
+      assert.equal(logLines.at(-1)?.final, true);
+
+      // the form: Start asks the host for the run (trainer/begin), Stop ends it at a step boundary and saves
+      await page.evaluate(() => {
+        (document.getElementById('maxSteps') as HTMLElement & { value: string }).value = '500';
+      });
+      const stopped = nextFinish();
+      await page.locator('#start').click();
+      const deadline = Date.now() + 120_000;
+      while (!progress.some((p) => p.totalSteps === 500 && p.step >= 2) && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 100));
+      await page.locator('#stop').click();
+      const stopEnd = await stopped;
+      assert.equal(begun.length, 1);
+      assert.equal(begun[0]?.maxSteps, 500);
+      assert.equal(stopEnd.reason, 'stopped', stopEnd.message);
+      assert.ok(stopEnd.steps >= 2 && stopEnd.steps < 500, `stopped after ${stopEnd.steps}`);
+      assert.equal(stopEnd.adapterFolder, '/out/form-run');
+      assert.equal(saved.folder, '/out/form-run');
+      assert.equal(finishes.length, 2);
       assert.deepEqual(pageErrors, []);
       assert.deepEqual(problems, []);
       assert.deepEqual(

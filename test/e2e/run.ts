@@ -19,7 +19,7 @@
 //                           (default ~/.cache/prompt-adapter-e2e)
 //   PAS_E2E_PHASES          comma-separated subset of the phases (default: all)
 //   PAS_E2E_GREP            only the API tests whose "suite › name" contains this text
-//   PAS_E2E_TIMEOUT_S       limit for the extension tests of one phase (default 240)
+//   PAS_E2E_TIMEOUT_S       limit for the extension tests of one phase (default 1200: the WebGPU training runs on SwiftShader)
 //   PAS_E2E_HEADFUL=1       headed Chromium (run under xvfb-run)
 //   PAS_E2E_KEEP=1          keep the temporary folder (workspaces, state, logs)
 //   PAS_E2E_EXTENSION_PATH  the unpacked extension to test (default: this repository)
@@ -43,6 +43,8 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { e2eInstall, startCodeServer } from './runner/code-server';
+import { startRegistry } from '../harness/registry/registry-server';
+import { which } from '../harness/registry/tools';
 import { E2eSetupError, cleanupAll, installSignalHandlers, onCleanup } from './runner/processes';
 import {
   answerQuickPick,
@@ -114,7 +116,7 @@ const repoRoot = findRepoRoot();
 const extensionPath = path.resolve(process.env.PAS_E2E_EXTENSION_PATH ?? repoRoot);
 const resultsDir = path.resolve(repoRoot, process.env.PAS_E2E_RESULTS ?? 'test-results/e2e');
 const chromiumPath = process.env.PAS_E2E_CHROMIUM ?? '/usr/bin/chromium';
-const testsTimeoutMs = Number(process.env.PAS_E2E_TIMEOUT_S ?? '240') * 1000;
+const testsTimeoutMs = Number(process.env.PAS_E2E_TIMEOUT_S ?? '1200') * 1000;
 const headful = process.env.PAS_E2E_HEADFUL === '1';
 const keep = process.env.PAS_E2E_KEEP === '1';
 
@@ -315,9 +317,16 @@ async function viewItemsStep(page: Page, args: unknown, outcome: PhaseOutcome): 
   return result;
 }
 
-/** args: {pattern, shot}: the text of the first webview whose text matches `pattern` (a RegExp source). */
+/**
+ * args: {pattern, shot, timeoutMs?}: the text of the first webview whose text matches `pattern` (a RegExp
+ * source), waiting up to timeoutMs (default 20 s).
+ */
 async function webviewTextStep(page: Page, args: unknown, outcome: PhaseOutcome): Promise<unknown> {
-  const text = await webviewText(page, new RegExp(stringArg(args, 'pattern')), 20_000);
+  const text = await webviewText(
+    page,
+    new RegExp(stringArg(args, 'pattern')),
+    numberArg(args, 'timeoutMs', 20_000),
+  );
   await keepScreenshot(page, stringArg(args, 'shot'), outcome);
   // the workbench's placeholder when resolveCustomEditor threw: say so instead of only "no match"
   const failed = await editorFailedToOpen(page);
@@ -325,6 +334,66 @@ async function webviewTextStep(page: Page, args: unknown, outcome: PhaseOutcome)
     text: text ?? null,
     ...(failed ? { editorError: 'the workbench says: The editor could not be opened' } : {}),
   };
+}
+
+/** args: {pattern, selector, shot?}: clicks `selector` in the first webview whose text matches `pattern`. */
+async function webviewClickStep(page: Page, args: unknown, outcome: PhaseOutcome): Promise<unknown> {
+  const pattern = new RegExp(stringArg(args, 'pattern'));
+  const selector = stringArg(args, 'selector');
+  for (const frame of page.frames()) {
+    if (frame === page.mainFrame()) continue;
+    const text = await frame
+      .locator('body')
+      .innerText({ timeout: 1_000 })
+      .catch(() => '');
+    if (!pattern.test(text)) continue;
+    await frame.locator(selector).first().click({ timeout: 10_000 });
+    const shot = (args as { shot?: unknown }).shot;
+    if (typeof shot === 'string') await keepScreenshot(page, shot, outcome);
+    return { clicked: true };
+  }
+  return { clicked: false, error: `no webview shows text matching ${pattern.source}` };
+}
+
+/** args: {text, shot?}: clicks the status bar item whose text contains `text`. */
+async function statusBarClickStep(page: Page, args: unknown, outcome: PhaseOutcome): Promise<unknown> {
+  const item = page.locator('.part.statusbar .statusbar-item', { hasText: stringArg(args, 'text') }).first();
+  await item.waitFor({ state: 'visible', timeout: 20_000 });
+  const label = (await item.innerText()).trim();
+  const shot = (args as { shot?: unknown }).shot;
+  if (typeof shot === 'string') await keepScreenshot(page, shot, outcome);
+  await item.click({ timeout: 10_000 });
+  return { clicked: label };
+}
+
+/** Console lines of the workbench and its webviews that report a Content-Security-Policy violation. */
+function cspViolationLines(lines: readonly string[]): string[] {
+  return lines.filter(
+    (l) =>
+      /^\[(page|pageerror)/.test(l) &&
+      /Content[ -]Security[ -]Policy|Refused to (load|execute|connect|compile|create|apply|frame)/i.test(l),
+  );
+}
+
+/**
+ * The local OCI registry of the marketplace tests (test/e2e/api/marketplace.trusted.ts), trusted phase only:
+ * Debian's docker-registry with a config written by test/harness/registry (127.0.0.1 only, fresh storage),
+ * stopped by its PID when the phase ends or the runner exits. Its address reaches the extension tests as
+ * PAS_E2E_REGISTRY; without docker-registry the variable stays unset and the test says what to install.
+ */
+async function startMarketplaceRegistry(
+  phase: Phase,
+): Promise<{ env: Record<string, string>; stop: () => Promise<void> }> {
+  if (phase !== 'trusted' || which('docker-registry') === undefined) {
+    return { env: {}, stop: () => Promise.resolve() };
+  }
+  const registry = await startRegistry({ kind: 'none' });
+  // once: a second kill of the PID (after the phase, then at exit) could hit a reused process id
+  let stopped: Promise<void> | undefined;
+  const stop = (): Promise<void> => (stopped ??= registry.stop());
+  onCleanup(stop);
+  log(`${phase}: docker-registry pid ${registry.pid} on ${registry.registry} (marketplace tests)`);
+  return { env: { PAS_E2E_REGISTRY: registry.registry }, stop };
 }
 
 interface Handoff {
@@ -404,6 +473,8 @@ async function runPhase(
   const reportFile = path.join(stateDir, 'report.jsonl');
   const env: Record<string, string> = { PAS_E2E_REPORT: reportFile };
   if (process.env.PAS_E2E_GREP !== undefined) env.PAS_E2E_GREP = process.env.PAS_E2E_GREP;
+  const marketplaceRegistry = await startMarketplaceRegistry(phase);
+  Object.assign(env, marketplaceRegistry.env);
   const server = await startCodeServer({ install, stateDir, workspace, settings: phaseSettings[phase], env });
   outcome.codeServerStartupMs = server.startupMs;
   log(`${phase}: code-server pid ${server.pid} on 127.0.0.1:${server.port} after ${server.startupMs} ms`);
@@ -412,7 +483,11 @@ async function runPhase(
   let page: Page | undefined;
   let consoleLines: string[] = [];
   try {
-    browser = await launchBrowser(chromium, chromiumPath, headful, path.join(stateDir, 'xdg'));
+    // WebGPU for the trainer webview: SwiftShader (software Vulkan) headless; the extension falls back to wasm
+    // on it unless promptAdapter.forceWebGPU is set, which the training UI test does
+    browser = await launchBrowser(chromium, chromiumPath, headful, path.join(stateDir, 'xdg'), [
+      '--enable-unsafe-webgpu',
+    ]);
     const url = workbenchUrl(server.port, workspace, {
       extensionDevelopmentPath: extensionPath,
       extensionTestsPath: bundle,
@@ -434,6 +509,15 @@ async function runPhase(
           (await answerQuickPick(p, stringArg(args, 'title'), stringArg(args, 'choose'), 20_000)) ?? null,
       }),
       'clear-notifications': async (p) => ({ left: await clearNotifications(p) }),
+      'webview-click': (p, args) => webviewClickStep(p, args, outcome),
+      'status-bar-click': (p, args) => statusBarClickStep(p, args, outcome),
+      palette: async (p, args) => {
+        const ran = await runFromPalette(p, stringArg(args, 'title'), numberArg(args, 'timeoutMs', 30_000));
+        const shot = (args as { shot?: unknown }).shot;
+        if (typeof shot === 'string') await keepScreenshot(p, shot, outcome);
+        return { ran };
+      },
+      'csp-violations': () => Promise.resolve({ lines: cspViolationLines(consoleLines) }),
       notification: async (p, args) => {
         const seen = await waitForNotification(
           p,
@@ -447,6 +531,13 @@ async function runPhase(
     outcome.testsMs = Date.now() - tTests;
     log(`${phase}: extension tests exited with code ${outcome.exitCode} after ${outcome.testsMs} ms`);
     await keepScreenshot(page, `${phase}-final`, outcome);
+    // issue 4, acceptance 5: any CSP violation in a webview (or the workbench) during the phase fails it
+    const csp = cspViolationLines(consoleLines);
+    outcome.uiChecks.push({
+      name: 'no Content-Security-Policy violation in the console',
+      ok: csp.length === 0,
+      detail: csp.length === 0 ? 'none' : csp.slice(0, 5).join('\n'),
+    });
   } catch (err) {
     outcome.error = err instanceof Error ? (err.stack ?? err.message) : String(err);
     log(`${phase}: ERROR ${outcome.error}`);
@@ -455,6 +546,7 @@ async function runPhase(
     writeFileSync(path.join(resultsDir, `${phase}-console.log`), consoleLines.join('\n') + '\n');
     await browser?.close().catch(() => undefined);
     await server.stop();
+    await marketplaceRegistry.stop();
     cpSync(server.logFile, path.join(resultsDir, `${phase}-code-server.log`));
   }
   outcome.tests = readReport(reportFile);

@@ -17,6 +17,8 @@ export interface FetchedModel {
   readonly config: ModelConfig;
   readonly model: FrozenTransformer;
   readonly tokenizer: Tokenizer;
+  /** tokenizer.json as fetched (the base-model fingerprint hashes this text, as the CLI hashes the file) */
+  readonly tokenizerJsonText: string;
 }
 
 /** Where each file of the folder is: a base URL ending in '/' or a map from file name to URL. */
@@ -42,13 +44,22 @@ async function fetchOk(location: ModelLocation, name: string, fetcher: typeof fe
   return response;
 }
 
-async function fetchJson(location: ModelLocation, name: string, fetcher: typeof fetch): Promise<unknown> {
+async function fetchJsonText(
+  location: ModelLocation,
+  name: string,
+  fetcher: typeof fetch,
+): Promise<{ json: unknown; text: string }> {
   const response = await fetchOk(location, name, fetcher);
+  const text = await response.text();
   try {
-    return (await response.json()) as unknown;
+    return { json: JSON.parse(text) as unknown, text };
   } catch (e) {
     throw new ModelFetchError(`${response.url}: ${name} is not valid JSON (${(e as Error).message})`);
   }
+}
+
+async function fetchJson(location: ModelLocation, name: string, fetcher: typeof fetch): Promise<unknown> {
+  return (await fetchJsonText(location, name, fetcher)).json;
 }
 
 /** Fetches and builds the model; tokenizer_config.json is optional (a 404 is fine), the rest required. */
@@ -56,10 +67,10 @@ export async function fetchModel(
   location: ModelLocation,
   fetcher: typeof fetch = fetch,
 ): Promise<FetchedModel> {
-  const [rawConfig, weightsBytes, tokenizerJson] = await Promise.all([
+  const [rawConfig, weightsBytes, tokenizerFile] = await Promise.all([
     fetchJson(location, 'config.json', fetcher),
     fetchOk(location, 'model.safetensors', fetcher).then(async (r) => new Uint8Array(await r.arrayBuffer())),
-    fetchJson(location, 'tokenizer.json', fetcher),
+    fetchJsonText(location, 'tokenizer.json', fetcher),
   ]);
   let tokenizerConfig: unknown;
   const tokenizerConfigUrl = urlOf(location, 'tokenizer_config.json');
@@ -70,6 +81,6 @@ export async function fetchModel(
   const config = parseModelConfig(rawConfig, 'config.json');
   const weights = weightsFromSafetensors(parseSafetensors(weightsBytes, { source: 'model.safetensors' }));
   const model = createModel(config, weights);
-  const tokenizer = Tokenizer.fromJson(tokenizerJson, tokenizerConfig, 'tokenizer.json');
-  return { config, model, tokenizer };
+  const tokenizer = Tokenizer.fromJson(tokenizerFile.json, tokenizerConfig, 'tokenizer.json');
+  return { config, model, tokenizer, tokenizerJsonText: tokenizerFile.text };
 }

@@ -30,7 +30,8 @@ import { initialPrompt } from '../../core/tasks/init.js';
 import type { PromptInit } from '../../core/tasks/init.js';
 import type { Tokenizer } from '../../core/tokenizer/index.js';
 import { train } from '../../core/train/loop.js';
-import type { TrainHead, TrainProgress, TrainResult } from '../../core/train/loop.js';
+import type { EvalContext, TrainHead, TrainProgress, TrainResult } from '../../core/train/loop.js';
+import type { TaskHead } from '../../core/prompts/forward.js';
 
 export class TrainerRunError extends Error {
   override readonly name = 'TrainerRunError';
@@ -49,6 +50,10 @@ export interface ClassificationRunSettings {
   readonly maxLength: number;
   readonly seed: number;
   readonly headLrScale: number;
+  /** fit the head as a linear probe on the standardised frozen features before training (the CLI always
+   * does; default true). Off, the features are still standardised but the head starts at zero, so the loss
+   * starts at ln(labels) and the charts show the learning: the quick preset does that. */
+  readonly warmStart?: boolean;
 }
 
 export const CLI_CLASSIFICATION_DEFAULTS: ClassificationRunSettings = {
@@ -73,6 +78,10 @@ export interface ClassificationRunOptions {
   readonly signal?: AbortSignal;
   /** every step's progress (the caller throttles what it forwards) */
   readonly onProgress?: (progress: TrainProgress) => void;
+  /** evaluate on the held-out rows this many times, evenly spaced (none when unset; no effect on the losses) */
+  readonly evaluations?: number;
+  /** each of those evaluations (the numeric metrics: accuracy, macro_f1, …) */
+  readonly onEvaluation?: (step: number, metrics: Readonly<Record<string, number>>) => void;
 }
 
 export interface ClassificationRun {
@@ -86,7 +95,20 @@ export interface ClassificationRun {
   /** the head's feature standardisation (fold it into the trained head before saving: foldNormalization) */
   readonly normalize: { readonly mean: HostTensor; readonly std: HostTensor } | undefined;
   readonly result: TrainResult;
+  /** the final prompt and head on the held-out rows (classificationTask.evaluate: with confusion, per class);
+   * null when nothing was held out */
+  readonly finalEvaluation: Readonly<Record<string, unknown>> | null;
 }
+
+/** The numeric entries of a metrics object (what charts and the train loop take). */
+export function numericMetrics(metrics: Readonly<Record<string, unknown>>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(metrics)) if (typeof v === 'number') out[k] = v;
+  return out;
+}
+
+/** How many examples estimate the feature standardisation when the head is not warm-started. */
+export const STATS_EXAMPLES = 64;
 
 export async function runClassificationTraining(
   options: ClassificationRunOptions,
@@ -122,21 +144,31 @@ export async function runClassificationTraining(
     // the CLI's warm start: a linear probe on the standardised pooled features of the frozen model
     const p0 = tf.tensor2d(prompt.data, [prompt.shape[0]!, prompt.shape[1]!]); // (P, W)
     try {
+      // without the probe only the standardisation is needed: the first STATS_EXAMPLES examples estimate it
+      // (a software WebGPU adapter makes a pass over every example cost minutes)
+      const statsExamples =
+        settings.warmStart === false ? encoded.examples.slice(0, STATS_EXAMPLES) : encoded.examples;
       const features = await pooledFeatures(
         model,
         { kind: promptKind, embeddings: p0 },
         head.pooling ?? 'last',
-        encoded.examples,
+        statsExamples,
         padId,
       ); // (examples·F)
-      const normalize = featureStatistics(features, features.length / encoded.examples.length);
-      const fitted = await fitLinearHead(
-        features,
-        encoded.examples.map((e) => e.labels as number),
-        labels.length,
-        normalize,
-      );
-      head = { ...head, weight: fitted.weight, bias: fitted.bias, normalize };
+      const normalize = featureStatistics(features, features.length / statsExamples.length);
+      const fitted =
+        settings.warmStart === false
+          ? undefined
+          : await fitLinearHead(
+              features,
+              encoded.examples.map((e) => e.labels as number),
+              labels.length,
+              normalize,
+            );
+      head =
+        fitted === undefined
+          ? { ...head, normalize }
+          : { ...head, weight: fitted.weight, bias: fitted.bias, normalize };
     } finally {
       p0.dispose();
     }
@@ -144,6 +176,28 @@ export async function runClassificationTraining(
   const warmStartMs = Date.now() - warmStarted;
   const perEpoch = Math.ceil(encoded.examples.length / settings.batchSize);
   const steps = settings.steps ?? Math.max(1, Math.round(perEpoch * settings.epochs));
+  const evaluateWith = (prompt: tf.Tensor2D, evalHead: TaskHead, signal?: AbortSignal) =>
+    task.evaluate({
+      model,
+      prompt: { kind: promptKind, embeddings: prompt },
+      head: evalHead,
+      examples: split.validation,
+      tokenizer,
+      labels,
+      maxLength: settings.maxLength,
+      ...(signal === undefined ? {} : { signal }),
+    });
+  const evaluate =
+    options.evaluations === undefined || options.evaluations <= 0 || split.validation.length === 0
+      ? undefined
+      : {
+          every: Math.max(1, Math.ceil(steps / options.evaluations)),
+          run: async (context: EvalContext) => {
+            const metrics = numericMetrics(await evaluateWith(context.prompt, context.head, context.signal));
+            options.onEvaluation?.(context.step, metrics);
+            return metrics;
+          },
+        };
   const result = await train({
     model,
     promptKind,
@@ -158,7 +212,41 @@ export async function runClassificationTraining(
     seed: settings.seed,
     ...(options.signal === undefined ? {} : { signal: options.signal }),
     ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+    ...(evaluate === undefined ? {} : { evaluate }),
   });
+  let finalEvaluation: Record<string, unknown> | null = null;
+  if (split.validation.length > 0) {
+    const trained = result.head;
+    const p = tf.tensor2d(result.prompt.data, [result.prompt.shape[0]!, result.prompt.shape[1]!]);
+    const finalHead: TaskHead =
+      head.kind === 'sequence-classification' && trained !== undefined
+        ? {
+            kind: 'sequence-classification',
+            weight: tf.tensor2d(trained.weight.data, [trained.weight.shape[0]!, trained.weight.shape[1]!]),
+            ...(trained.bias === undefined ? {} : { bias: tf.tensor1d(trained.bias.data) }),
+            ...(head.pooling === undefined ? {} : { pooling: head.pooling }),
+            ...(head.normalize === undefined
+              ? {}
+              : {
+                  normalize: {
+                    mean: tf.tensor1d(head.normalize.mean.data),
+                    std: tf.tensor1d(head.normalize.std.data),
+                  },
+                }),
+          }
+        : { kind: 'causal-lm' };
+    try {
+      finalEvaluation = await evaluateWith(p, finalHead);
+    } finally {
+      p.dispose();
+      if (finalHead.kind === 'sequence-classification') {
+        finalHead.weight.dispose();
+        finalHead.bias?.dispose();
+        finalHead.normalize?.mean.dispose();
+        finalHead.normalize?.std.dispose();
+      }
+    }
+  }
   return {
     labels,
     trainRows: split.train.length,
@@ -168,5 +256,6 @@ export async function runClassificationTraining(
     warmStartMs,
     normalize: head.kind === 'sequence-classification' ? head.normalize : undefined,
     result,
+    finalEvaluation,
   };
 }

@@ -32,5 +32,6 @@ export function runSettingsOf(s: TrainSettings): ClassificationRunSettings {
     maxLength: s.maxLength,
     seed: s.seed,
     ...(s.maxSteps === undefined ? {} : { steps: s.maxSteps }),
+    ...(s.warmStart === undefined ? {} : { warmStart: s.warmStart }),
   };
 }

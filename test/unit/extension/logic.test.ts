@@ -16,7 +16,16 @@ import {
   parseTrainProgress,
   trainArgs,
 } from '../../../extension/logic/cli.js';
-import { COMMANDS, INSPECTOR_VIEW_TYPE, SETTINGS, VIEWS } from '../../../extension/logic/ids.js';
+import {
+  COMMANDS,
+  INSPECTOR_VIEW_TYPE,
+  MARKETPLACE_COMMANDS,
+  MARKETPLACE_SETTINGS,
+  MARKETPLACE_VIEW,
+  SETTINGS,
+  VIEW_COMMANDS,
+  VIEWS,
+} from '../../../extension/logic/ids.js';
 import { repoRoot } from '../../helpers/paths.js';
 
 const nonce = nonceFromBytes(new Uint8Array(16).map((_, i) => i * 17));
@@ -253,12 +262,23 @@ describe('manifest and code agree', () => {
 
   it('every command in the code is contributed under "Prompt Adapter", and vice versa', () => {
     const contributed = manifest.contributes.commands.map((c) => c.command).sort();
-    assert.deepEqual(contributed, Object.values(COMMANDS).sort());
+    assert.deepEqual(
+      contributed,
+      [
+        ...Object.values(COMMANDS),
+        ...Object.values(MARKETPLACE_COMMANDS),
+        ...Object.values(VIEW_COMMANDS),
+      ].sort(),
+    );
     for (const c of manifest.contributes.commands) assert.equal(c.category, 'Prompt Adapter', c.command);
   });
 
   it('menus only name contributed commands', () => {
-    const known = new Set<string>(Object.values(COMMANDS));
+    const known = new Set<string>([
+      ...Object.values(COMMANDS),
+      ...Object.values(MARKETPLACE_COMMANDS),
+      ...Object.values(VIEW_COMMANDS),
+    ]);
     for (const [menu, items] of Object.entries(manifest.contributes.menus))
       for (const item of items) assert.ok(known.has(item.command), `${menu}: ${item.command}`);
   });
@@ -268,7 +288,7 @@ describe('manifest and code agree', () => {
       .flat()
       .map((v) => v.id)
       .sort();
-    assert.deepEqual(views, Object.values(VIEWS).sort());
+    assert.deepEqual(views, [...Object.values(VIEWS), MARKETPLACE_VIEW].sort());
     assert.deepEqual(
       manifest.contributes.customEditors.map((e) => e.viewType),
       [INSPECTOR_VIEW_TYPE],
@@ -276,7 +296,7 @@ describe('manifest and code agree', () => {
     const settings = Object.keys(manifest.contributes.configuration.properties).sort();
     assert.deepEqual(
       settings,
-      Object.values(SETTINGS)
+      [...Object.values(SETTINGS), ...Object.values(MARKETPLACE_SETTINGS)]
         .map((s) => `promptAdapter.${s}`)
         .sort(),
     );

@@ -128,13 +128,23 @@ describe('wire message guard', () => {
 describe('message guards of both sides', () => {
   it('the webview accepts a valid trainer/init and refuses a bad learning rate', () => {
     const g = webviewGuards.events['trainer/init'];
-    const ok = { settings, backend: 'auto', forceWebGPU: false, wasmBaseUri: 'https://x/' };
+    const ok = {
+      settings,
+      backend: 'auto',
+      forceWebGPU: false,
+      wasmBaseUri: 'https://x/',
+      autoStart: false,
+      choices: { models: [{ label: 'm', path: '/m' }], datasets: [] },
+    };
     assert.deepEqual(problemsOf(g, ok), []);
     const bad = { ...ok, settings: { ...settings, learningRate: -1 } };
     assert.deepEqual(problemsOf(g, bad, 'init'), [
       'init.settings.learningRate: expected a positive number, found -1',
     ]);
     assert.equal(problemsOf(g, { ...ok, backend: 'cuda' }).length, 1);
+    assert.deepEqual(problemsOf(g, { ...ok, choices: { models: [{ label: 'm' }], datasets: [] } }, 'init'), [
+      'init.choices.models[0].path: missing (expected a string)',
+    ]);
   });
 
   it('the host accepts progress snapshots and refuses NaN losses', () => {

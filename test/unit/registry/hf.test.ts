@@ -161,7 +161,7 @@ describe('HfRegistry against a local Hub', () => {
     for (const f of golden) assert.ok(sameBytes(byName(pulled.files, f.name), f.bytes), `${f.name} differs`);
     const card = dec.decode(byName(pulled.files, 'README.md'));
     assert.match(card, /^---\nlibrary_name: peft\nbase_model: "stories260K"\n/);
-    const metadata = JSON.parse(dec.decode(byName(pulled.files, ADAPTER_FILE.metadata))) as Record<
+    const metadata = JSON.parse(dec.decode(byName(pulled.files, ADAPTER_FILE.legacyMetadata))) as Record<
       string,
       unknown
     >;

@@ -101,7 +101,7 @@ test('publish writes the OCI 1.1 artifact layout: artifactType, empty config, ti
       ['adapter_config.json', 'application/vnd.promptadapter.adapter.config.v1+json'],
       ['adapter_model.safetensors', 'application/vnd.promptadapter.adapter.weights.v1+safetensors'],
       ['README.md', 'text/markdown'],
-      ['adapter_metadata.json', 'application/vnd.promptadapter.adapter.metadata.v1+json'],
+      ['prompt_adapter.json', 'application/vnd.promptadapter.adapter.metadata.v1+json'],
       ['extra.bin', 'application/octet-stream'],
     ].map(([name, mediaType], i) => ({
       mediaType,
