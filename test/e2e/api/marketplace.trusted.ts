@@ -47,7 +47,9 @@ function registryAddress(): string {
 async function sourceAdapter(): Promise<{ folder: vscode.Uri; trained: boolean }> {
   const adapters = inWorkspace('adapters');
   const entries = await vscode.workspace.fs.readDirectory(adapters);
-  for (const [name, type] of entries.sort(([a], [b]) => a.localeCompare(b))) {
+  // the newcomer flow's quick-preset adapter (train-prompt) first, then any other trained one
+  const rank = (name: string): number => (name.startsWith('train-') ? 0 : 1);
+  for (const [name, type] of entries.sort(([a], [b]) => rank(a) - rank(b) || a.localeCompare(b))) {
     if (type !== vscode.FileType.Directory || !/^(train-|spam)/.test(name)) continue;
     const folder = vscode.Uri.joinPath(adapters, name);
     try {
