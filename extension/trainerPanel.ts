@@ -179,7 +179,13 @@ export class TrainerPanel implements vscode.Disposable {
         throw new Error(
           'training is disabled in an untrusted workspace: trust the folder first (Manage Workspace Trust)',
         );
-      const out = await outputFolderFor(settings.datasetPath, settings.method);
+      // Resume names the stopped run's folder (it holds that run's adapter); a new run gets a fresh one
+      const given = settings.outputFolder === '' ? undefined : vscode.Uri.file(settings.outputFolder);
+      const resumes =
+        given !== undefined &&
+        readable(given, this.extensionUri) &&
+        (await exists(vscode.Uri.joinPath(given, 'checkpoint.safetensors')));
+      const out = resumes ? given : await outputFolderFor(settings.datasetPath, settings.method);
       const full = { ...settings, outputFolder: out.fsPath };
       void this.claim(full, baseName(settings.datasetPath));
       return { outputFolder: out.fsPath };

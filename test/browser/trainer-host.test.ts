@@ -38,6 +38,9 @@ const shim = `
     postMessage: (m) => window.__pasToHost(JSON.stringify(m, (k, v) => v instanceof Uint8Array ? { __bytes: Array.from(v) } : v)),
   });`;
 
+/** Steps of each run: short on wasm, long enough for Stop to land mid-run (progress reaches the host every 0.5 s). */
+const STEPS = 60;
+
 test(
   'the trainer page runs a training for a (fake) VS Code host over core/protocol',
   { skip: browserSkip, timeout: 300_000 },
@@ -136,7 +139,7 @@ test(
         batchSize: 8,
         maxLength: 32,
         seed: 1,
-        maxSteps: 3,
+        maxSteps: STEPS,
         outputFolder: '/out/adapter',
       };
       host.notify('trainer/init', {
@@ -156,7 +159,7 @@ test(
       host.notify('trainer/start', settings);
       const end = await finished;
       assert.equal(end.reason, 'completed', end.message);
-      assert.equal(end.steps, 3);
+      assert.equal(end.steps, STEPS);
       assert.equal(end.adapterFolder, '/out/adapter');
       // 40 rows: a stratified 10% is held out and scored with the trained prompt and head
       assert.ok(
@@ -164,12 +167,12 @@ test(
         JSON.stringify(end.metrics),
       );
       assert.match(await page.locator('#backend').innerText(), /backend: wasm/);
-      assert.match(await page.locator('#status').innerText(), /Done after 3 of 3 steps on wasm/);
+      assert.match(await page.locator('#status').innerText(), /Done after 60 of 60 steps on wasm/);
       assert.equal(await page.locator('#confusion tr').count(), 3, 'a 2-label confusion matrix');
       assert.deepEqual(asked, ['model /models/stories260K', 'data /data/sms40.tsv']);
       assert.deepEqual(
-        progress.map((p) => p.step).filter((s) => s === 1 || s === 3),
-        [1, 3],
+        progress.map((p) => p.step).filter((s) => s === 1 || s === STEPS),
+        [1, STEPS],
       );
       for (const p of progress) assert.ok(Number.isFinite(p.loss) && p.loss > 0, `loss ${p.loss}`);
       assert.equal(saved?.folder, '/out/adapter');
@@ -201,28 +204,64 @@ test(
         .map((l) => JSON.parse(l) as { step?: number; loss?: number; final?: boolean });
       assert.deepEqual(
         logLines.filter((l) => typeof l.loss === 'number').map((l) => l.step),
-        [1, 2, 3],
+        Array.from({ length: STEPS }, (_, i) => i + 1),
       );
       assert.equal(logLines.at(-1)?.final, true);
 
+      const firstLog = saved.files.get('training_log.jsonl');
+
       // the form: Start asks the host for the run (trainer/begin), Stop ends it at a step boundary and saves
       await page.evaluate(() => {
-        (document.getElementById('maxSteps') as HTMLElement & { value: string }).value = '500';
+        (document.getElementById('maxSteps') as HTMLElement & { value: string }).value = '60';
       });
       const stopped = nextFinish();
       await page.locator('#start').click();
       const deadline = Date.now() + 120_000;
-      while (!progress.some((p) => p.totalSteps === 500 && p.step >= 2) && Date.now() < deadline)
+      while (!progress.some((p) => p.totalSteps === STEPS && p.step >= 2) && Date.now() < deadline)
         await new Promise((r) => setTimeout(r, 100));
       await page.locator('#stop').click();
       const stopEnd = await stopped;
       assert.equal(begun.length, 1);
-      assert.equal(begun[0]?.maxSteps, 500);
+      assert.equal(begun[0]?.maxSteps, STEPS);
       assert.equal(stopEnd.reason, 'stopped', stopEnd.message);
-      assert.ok(stopEnd.steps >= 2 && stopEnd.steps < 500, `stopped after ${stopEnd.steps}`);
+      assert.ok(stopEnd.steps >= 2 && stopEnd.steps < STEPS, `stopped after ${stopEnd.steps}`);
       assert.equal(stopEnd.adapterFolder, '/out/form-run');
       assert.equal(saved.folder, '/out/form-run');
-      assert.equal(finishes.length, 2);
+      const stoppedFiles = saved.files;
+      assert.ok(
+        stoppedFiles.has('checkpoint.safetensors') && stoppedFiles.has('head_normalization.json'),
+        [...stoppedFiles.keys()].join(', '),
+      );
+
+      // Resume: the host hands the same folder back; the run continues to the end, and every step's loss (the
+      // stopped part and the resumed part) equals the uninterrupted first run's
+      begun.length = 0;
+      const resumed = nextFinish();
+      await page.locator('#resume').click();
+      const resumeEnd = await resumed;
+      assert.deepEqual(
+        begun.map((b) => b.outputFolder),
+        ['/out/form-run'],
+        'Resume asks for the stopped run’s folder',
+      );
+      assert.equal(resumeEnd.reason, 'completed', resumeEnd.message);
+      assert.equal(resumeEnd.steps, STEPS);
+      const lossesOf = (bytes: Uint8Array | undefined): number[] =>
+        new TextDecoder()
+          .decode(bytes)
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l) as { loss?: number })
+          .flatMap((l) => (typeof l.loss === 'number' ? [l.loss] : []));
+      const reference = lossesOf(firstLog);
+      const continued = lossesOf(saved.files.get('training_log.jsonl'));
+      assert.equal(continued.length, STEPS);
+      for (let i = 0; i < STEPS; i++)
+        assert.ok(
+          Math.abs(continued[i]! - reference[i]!) <= 1e-6,
+          `step ${i + 1}: resumed ${continued[i]}, uninterrupted ${reference[i]}`,
+        );
+      assert.equal(finishes.length, 3);
       assert.deepEqual(pageErrors, []);
       assert.deepEqual(problems, []);
       assert.deepEqual(

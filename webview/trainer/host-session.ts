@@ -7,10 +7,12 @@
 // progress to the host (status bar, notification) and hands the adapter's files to the host
 // ('trainer/saveAdapter'): PEFT adapter_config.json + adapter_model.safetensors, our prompt_adapter.json
 // (labels, pooling, base-model fingerprint, settings, held-out metrics) and training_log.jsonl, the same files
-// the CLI writes. Stop (the page's button, or the host's 'trainer/stop' from the palette or the status bar)
-// ends the run at the next step boundary and saves the state reached: the last checkpoint stays loadable.
+// the CLI writes, plus checkpoint.safetensors and head_normalization.json. Stop (the page's button, or the host's
+// 'trainer/stop' from the palette or the status bar) ends the run at the next step boundary and saves the state
+// reached: the last checkpoint stays loadable, and Resume continues it exactly (same losses as an uninterrupted
+// run) into the same folder.
 //
-// Not here (the host runs the CLI for them): NER and SFT, P-tuning, a separate eval file, resuming.
+// Not here (the host runs the CLI for them): NER and SFT, P-tuning, a separate eval file.
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 import '@vscode-elements/elements/dist/vscode-label/index.js';
@@ -29,6 +31,9 @@ import { connect, h } from '../lib/host.js';
 import { selectBackend } from '../runtime/backend.js';
 import { seriesChart } from './charts.js';
 import { fetchModel } from './load-model.js';
+import { encodeCheckpoint } from '../../core/train/checkpoint.js';
+import type { TrainCheckpoint } from '../../core/train/checkpoint.js';
+import type { HostTensor } from '../../core/prompts/peft.js';
 import { numericMetrics, runClassificationTraining } from './run-classification.js';
 import { TrainerSettingsError, runSettingsOf } from './settings.js';
 
@@ -64,6 +69,14 @@ function formatSeconds(s: number | null): string {
   return m > 0 ? `${m}m${String(Math.round(s % 60)).padStart(2, '0')}s` : `${s.toFixed(0)}s`;
 }
 
+/** What Resume continues from: the stopped run's settings, last checkpoint, standardisation and log. */
+interface Resumable {
+  readonly settings: TrainSettings;
+  readonly checkpoint: TrainCheckpoint;
+  readonly normalize: { readonly mean: HostTensor; readonly std: HostTensor } | undefined;
+  readonly log: readonly Record<string, unknown>[];
+}
+
 /** "loss 0.7213 → 0.3012 (mean of steps 1–5 → 8–12)": what the dashboard and the UI test read. */
 export function lossSummaryText(losses: readonly number[]): string {
   const n = Math.min(5, Math.floor(losses.length / 2));
@@ -96,7 +109,11 @@ export function startHostSession(): void {
   ]);
   const numbers: Record<string, TextField> = {};
   const numberField = (id: string, label: string): HTMLElement => {
-    const el = h('vscode-textfield', { id, type: 'number', step: 'any', min: '0' }) as TextField;
+    // the learning rate is a text field: a number field's default step of 1 marks 0.01 invalid
+    const el = h(
+      'vscode-textfield',
+      id === 'learningRate' ? { id, type: 'text', inputmode: 'decimal' } : { id, type: 'number', min: '0' },
+    ) as TextField;
     numbers[id] = el;
     return field(id, label, el);
   };
@@ -107,6 +124,8 @@ export function startHostSession(): void {
   const startButton = h('vscode-button', { id: 'start' }, 'Start training') as Button;
   const stopButton = h('vscode-button', { id: 'stop', secondary: '' }, 'Stop') as Button;
   stopButton.disabled = true;
+  const resumeButton = h('vscode-button', { id: 'resume', secondary: '' }, 'Resume') as Button;
+  resumeButton.disabled = true;
   const form = h(
     'section',
     { id: 'train-form', 'aria-label': 'training settings' },
@@ -125,7 +144,7 @@ export function startHostSession(): void {
       numberField('seed', 'Seed'),
     ),
     warmStart,
-    h('div', { class: 'buttons' }, startButton, stopButton),
+    h('div', { class: 'buttons' }, startButton, stopButton, resumeButton),
   );
 
   const chartBox = (id: string): { box: HTMLElement; canvas: HTMLCanvasElement } => {
@@ -179,6 +198,8 @@ export function startHostSession(): void {
   let controller: AbortController | undefined;
   let running: Promise<void> | undefined;
   let initial: TrainSettings | undefined;
+  /** the last stopped run, which Resume continues */
+  let resumable: Resumable | undefined;
 
   const fill = (
     s: TrainSettings,
@@ -236,6 +257,8 @@ export function startHostSession(): void {
       seed: Math.trunc(Number(numbers.seed?.value ?? base.seed)) || 0,
       ...(maxSteps === undefined ? {} : { maxSteps }),
       warmStart: warmStart.checked,
+      // a new run: the host names a fresh folder (Resume sends the stopped run's folder instead)
+      outputFolder: '',
     };
   };
 
@@ -302,10 +325,25 @@ export function startHostSession(): void {
     }
   };
 
-  const train = async (settings: TrainSettings): Promise<void> => {
+  const train = async (settings: TrainSettings, resume?: Resumable): Promise<void> => {
     controller = new AbortController();
     const signal = controller.signal;
+    resumable = undefined;
+    resumeButton.disabled = true;
     for (const c of Object.values(charts)) c.clear();
+    // a resumed run continues the stopped one's log and charts
+    const previous =
+      resume?.log.filter(
+        (l) => typeof l.step === 'number' && l.step <= resume.checkpoint.step && l.final !== true,
+      ) ?? [];
+    for (const l of previous) {
+      const step = l.step as number;
+      if (typeof l.loss === 'number') charts.loss.add(step, l.loss);
+      if (typeof l.lr === 'number') charts.lr.add(step, l.lr);
+      if (typeof l.tokensPerSecond === 'number') charts.speed.add(step, l.tokensPerSecond);
+      const f1 = (l.eval as { macro_f1?: unknown } | undefined)?.macro_f1;
+      if (typeof f1 === 'number') charts.eval.add(step, f1);
+    }
     results.replaceChildren();
     progressBar.value = 0;
     startButton.disabled = true;
@@ -322,7 +360,7 @@ export function startHostSession(): void {
       try {
         const { text } = await endpoint.request('trainer/readDataset', { path: settings.datasetPath });
         say('warm start (fitting the head on the frozen features)…');
-        const log: Record<string, unknown>[] = [];
+        const log: Record<string, unknown>[] = [...previous];
         let lastSent = Number.NEGATIVE_INFINITY;
         let lastMetric: { name: string; value: number } | undefined;
         const onProgress = (p: TrainProgress): void => {
@@ -367,6 +405,9 @@ export function startHostSession(): void {
           settings: runSettings,
           signal,
           onProgress,
+          ...(resume === undefined
+            ? {}
+            : { resume: { checkpoint: resume.checkpoint, normalize: resume.normalize } }),
           // two held-out evaluations during the run (each costs about as much as a few steps), then the final
           evaluations: 2,
           onEvaluation: (step, metrics) => {
@@ -462,9 +503,32 @@ export function startHostSession(): void {
               name: 'training_log.jsonl',
               bytes: encoder.encode(log.map((l) => JSON.stringify(l) + '\n').join('')),
             },
+            // what Resume needs (the CLI's names and formats): optimizer state, data position, standardisation
+            { name: 'checkpoint.safetensors', bytes: encodeCheckpoint(run.result.lastCheckpoint) },
+            ...(run.normalize === undefined
+              ? []
+              : [
+                  {
+                    name: 'head_normalization.json',
+                    bytes: encoder.encode(
+                      JSON.stringify({
+                        mean: Array.from(run.normalize.mean.data),
+                        std: Array.from(run.normalize.std.data),
+                      }) + '\n',
+                    ),
+                  },
+                ]),
           ],
         });
         const stopped = run.result.stopReason === 'aborted';
+        if (stopped) {
+          resumable = {
+            settings,
+            checkpoint: run.result.lastCheckpoint,
+            normalize: run.normalize,
+            log: log.filter((l) => l.final !== true),
+          };
+        }
         showResults(final, saved.folderUri);
         endpoint.notify('trainer/finished', {
           reason: stopped ? 'stopped' : 'completed',
@@ -496,15 +560,16 @@ export function startHostSession(): void {
       controller = undefined;
       startButton.disabled = false;
       stopButton.disabled = true;
+      resumeButton.disabled = resumable === undefined;
     }
   };
 
-  const begin = (settings: TrainSettings): void => {
+  const begin = (settings: TrainSettings, resume?: Resumable): void => {
     if (running !== undefined) {
       endpoint.notify('log', { level: 'warning', message: 'a training run is already going: stop it first' });
       return;
     }
-    running = train(settings).finally(() => {
+    running = train(settings, resume).finally(() => {
       running = undefined;
     });
   };
@@ -528,6 +593,25 @@ export function startHostSession(): void {
       (e: unknown) => {
         startButton.disabled = false;
         say(`Not started: ${e instanceof Error ? e.message : String(e)}`);
+      },
+    );
+  });
+
+  resumeButton.addEventListener('click', () => {
+    const state = resumable;
+    if (running !== undefined || state === undefined) return;
+    resumeButton.disabled = true;
+    startButton.disabled = true;
+    say(`resuming from step ${state.checkpoint.step}…`);
+    // the host hands the same folder back (it holds the stopped run's adapter) and claims the training slot
+    endpoint.request('trainer/begin', state.settings).then(
+      ({ outputFolder }) => {
+        begin({ ...state.settings, outputFolder }, state);
+      },
+      (e: unknown) => {
+        startButton.disabled = false;
+        resumeButton.disabled = false;
+        say(`Not resumed: ${e instanceof Error ? e.message : String(e)}`);
       },
     );
   });

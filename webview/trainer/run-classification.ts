@@ -30,6 +30,7 @@ import { initialPrompt } from '../../core/tasks/init.js';
 import type { PromptInit } from '../../core/tasks/init.js';
 import type { Tokenizer } from '../../core/tokenizer/index.js';
 import { train } from '../../core/train/loop.js';
+import type { TrainCheckpoint } from '../../core/train/checkpoint.js';
 import type { EvalContext, TrainHead, TrainProgress, TrainResult } from '../../core/train/loop.js';
 import type { TaskHead } from '../../core/prompts/forward.js';
 
@@ -78,6 +79,12 @@ export interface ClassificationRunOptions {
   readonly signal?: AbortSignal;
   /** every step's progress (the caller throttles what it forwards) */
   readonly onProgress?: (progress: TrainProgress) => void;
+  /** continue a stopped run of the same settings and data: its last checkpoint and the head's standardisation
+   * (no warm start then; the losses continue exactly as the uninterrupted run's) */
+  readonly resume?: {
+    readonly checkpoint: TrainCheckpoint;
+    readonly normalize: { readonly mean: HostTensor; readonly std: HostTensor } | undefined;
+  };
   /** evaluate on the held-out rows this many times, evenly spaced (none when unset; no effect on the losses) */
   readonly evaluations?: number;
   /** each of those evaluations (the numeric metrics: accuracy, macro_f1, …) */
@@ -140,7 +147,12 @@ export async function runClassificationTraining(
   let head: TrainHead = await task.initialHead({ model, labels, head: 'linear', seed: settings.seed });
   const padId = tokenizer.padTokenId ?? 0;
   const warmStarted = Date.now();
-  if (head.kind === 'sequence-classification') {
+  if (head.kind === 'sequence-classification' && options.resume !== undefined) {
+    head = {
+      ...head,
+      ...(options.resume.normalize === undefined ? {} : { normalize: options.resume.normalize }),
+    };
+  } else if (head.kind === 'sequence-classification') {
     // the CLI's warm start: a linear probe on the standardised pooled features of the frozen model
     const p0 = tf.tensor2d(prompt.data, [prompt.shape[0]!, prompt.shape[1]!]); // (P, W)
     try {
@@ -213,6 +225,7 @@ export async function runClassificationTraining(
     ...(options.signal === undefined ? {} : { signal: options.signal }),
     ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
     ...(evaluate === undefined ? {} : { evaluate }),
+    ...(options.resume === undefined ? {} : { resume: options.resume.checkpoint }),
   });
   let finalEvaluation: Record<string, unknown> | null = null;
   if (split.validation.length > 0) {

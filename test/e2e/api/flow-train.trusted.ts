@@ -136,7 +136,7 @@ suite('newcomer flow', () => {
     );
     assert.ok(metrics !== undefined, 'Evaluate returned no metrics');
     assert.equal(typeof metrics.accuracy, 'number', JSON.stringify(metrics));
-    await webview('accuracy', 'flow-7-evaluation', 60_000);
+    await webview('Evaluation: train-prompt[\\s\\S]*Accuracy', 'flow-7-evaluation', 60_000);
   }, 240_000);
 
   for (const how of ['status bar', 'palette'] as const) {
