@@ -7,12 +7,13 @@ import type { DatasetDiagnostics } from './diagnostics.js';
 import { runEvaluation } from './evaluation.js';
 import { exists, readText, writeTextAtomic } from './files.js';
 import type { CliRunner } from './cliRunner.js';
-import { cliBackend, generateArgs, parseTrainProgress, tail, trainArgs } from './logic/cli.js';
+import { cliBackend, generateArgs, lastJsonLine, parseTrainProgress, tail, trainArgs } from './logic/cli.js';
 import type { TrainArgs } from './logic/cli.js';
 import { conllToJsonl, jsonlNameFor } from './logic/conllImport.js';
 import { isDatasetFile, loadDataset, taskOf } from './logic/datasetKind.js';
 import { COMMANDS, INSPECTOR_VIEW_TYPE, SETTINGS, VIEW_CONTAINER } from './logic/ids.js';
 import { statsReport } from './logic/statsReport.js';
+import { webviewCannotTrain } from './logic/trainRoute.js';
 import { DATASET_TEMPLATES } from './logic/templates.js';
 import type { TrainingSession } from './training.js';
 import type { TrainerPanel } from './trainerPanel.js';
@@ -146,19 +147,6 @@ async function uniqueFolder(parent: vscode.Uri, name: string): Promise<vscode.Ur
   return candidate;
 }
 
-function lastJsonLine(stdout: string): Record<string, unknown> | undefined {
-  const lines = stdout.trim().split('\n').reverse();
-  for (const l of lines) {
-    try {
-      const v: unknown = JSON.parse(l);
-      if (typeof v === 'object' && v !== null && !Array.isArray(v)) return v as Record<string, unknown>;
-    } catch {
-      // not JSON: keep looking
-    }
-  }
-  return undefined;
-}
-
 async function showMarkdown(markdown: string): Promise<void> {
   const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: markdown });
   await vscode.window.showTextDocument(doc, { preview: true });
@@ -177,17 +165,6 @@ interface TrainRequest {
   readonly maxLength?: number;
   /** 'webview' (default where it can: classification, prompt or prefix tuning, no separate eval file) or 'cli' */
   readonly runner?: 'webview' | 'cli';
-}
-
-/** Why the webview trainer cannot run this request (the CLI then does), or undefined when it can. */
-function webviewCannot(req: TrainRequest, task: string): string | undefined {
-  if (req.runner === 'cli') return 'the CLI was asked for';
-  if (settings().get<string>(SETTINGS.trainer, 'webview') === 'cli') return 'promptAdapter.trainer is "cli"';
-  if (task !== 'classification') return `the webview trainer runs classification only (this is ${task})`;
-  if (req.method === 'P_TUNING') return 'P-tuning runs in the CLI';
-  if (req.model.kind !== 'hf') return 'GGUF models train in the CLI';
-  if (req.evalDataset !== undefined) return 'a separate eval file is a CLI feature';
-  return undefined;
 }
 
 async function trainingChoices(
@@ -301,7 +278,14 @@ async function runTrainingInWebview(ctx: CommandContext, req: TrainRequest): Pro
 
 async function runTraining(ctx: CommandContext, req: TrainRequest): Promise<vscode.Uri | undefined> {
   const taskGuess = taskOf(req.dataset.path, await readText(req.dataset)) ?? 'classification';
-  const cannot = webviewCannot(req, taskGuess);
+  const cannot = webviewCannotTrain({
+    runner: req.runner,
+    setting: settings().get<string>(SETTINGS.trainer, 'webview'),
+    task: taskGuess,
+    method: req.method,
+    modelKind: req.model.kind,
+    hasEvalFile: req.evalDataset !== undefined,
+  });
   if (cannot === undefined) return runTrainingInWebview(ctx, req);
   ctx.log.info(`training ${req.label} with the CLI: ${cannot}`);
   const trainMissing = await ctx.cli.missing('train');

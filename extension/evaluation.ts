@@ -7,7 +7,7 @@ import type { CliRunner } from './cliRunner.js';
 import type { ModelEntry } from './discovery.js';
 import { showEvaluationPanel } from './evaluationPanel.js';
 import { exists, readJson, readText } from './files.js';
-import { cliBackend, evalArgs, tail } from './logic/cli.js';
+import { cliBackend, evalArgs, lastJsonLine, tail } from './logic/cli.js';
 import { taskOf } from './logic/datasetKind.js';
 import { SETTINGS } from './logic/ids.js';
 import { requireTrust } from './trust.js';
@@ -47,18 +47,6 @@ export function isEvaluateOptions(v: unknown): v is EvaluateOptions {
 
 function baseName(uri: vscode.Uri): string {
   return uri.path.slice(uri.path.lastIndexOf('/') + 1);
-}
-
-function lastJsonLine(stdout: string): Record<string, unknown> | undefined {
-  for (const l of stdout.trim().split('\n').reverse()) {
-    try {
-      const v: unknown = JSON.parse(l);
-      if (typeof v === 'object' && v !== null && !Array.isArray(v)) return v as Record<string, unknown>;
-    } catch {
-      // not JSON: keep looking
-    }
-  }
-  return undefined;
 }
 
 async function showMarkdown(markdown: string): Promise<void> {

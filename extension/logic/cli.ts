@@ -169,3 +169,16 @@ export function evalArgs(a: EvalArgs): string[] {
 export function tail(text: string, max = 2000): string {
   return text.length <= max ? text : '…' + text.slice(text.length - max);
 }
+
+/** The last line of a CLI's stdout that is a JSON object (its `--json` result), or undefined. */
+export function lastJsonLine(stdout: string): Record<string, unknown> | undefined {
+  for (const l of stdout.trim().split('\n').reverse()) {
+    try {
+      const v: unknown = JSON.parse(l);
+      if (typeof v === 'object' && v !== null && !Array.isArray(v)) return v as Record<string, unknown>;
+    } catch {
+      // not JSON: keep looking
+    }
+  }
+  return undefined;
+}

@@ -355,6 +355,23 @@ async function webviewClickStep(page: Page, args: unknown, outcome: PhaseOutcome
   return { clicked: false, error: `no webview shows text matching ${pattern.source}` };
 }
 
+/**
+ * args: {stepId, text, shot?}: in the open walkthrough (Get Started page), selects the step whose id ends with
+ * `stepId` and clicks the action in its description whose text is `text` (a command link).
+ */
+async function walkthroughClickStep(page: Page, args: unknown, outcome: PhaseOutcome): Promise<unknown> {
+  const root = page.locator('.gettingStartedContainer').first();
+  await root.waitFor({ state: 'visible', timeout: 20_000 });
+  const step = root.locator(`[data-step-id$="${stringArg(args, 'stepId')}"]`).first();
+  await step.click({ timeout: 10_000 });
+  const action = step.getByText(stringArg(args, 'text'), { exact: true }).first();
+  await action.waitFor({ state: 'visible', timeout: 10_000 });
+  const shot = (args as { shot?: unknown }).shot;
+  if (typeof shot === 'string') await keepScreenshot(page, shot, outcome);
+  await action.click({ timeout: 10_000 });
+  return { clicked: true };
+}
+
 /** args: {text, shot?}: clicks the status bar item whose text contains `text`. */
 async function statusBarClickStep(page: Page, args: unknown, outcome: PhaseOutcome): Promise<unknown> {
   const item = page.locator('.part.statusbar .statusbar-item', { hasText: stringArg(args, 'text') }).first();
@@ -511,6 +528,7 @@ async function runPhase(
       'clear-notifications': async (p) => ({ left: await clearNotifications(p) }),
       'webview-click': (p, args) => webviewClickStep(p, args, outcome),
       'status-bar-click': (p, args) => statusBarClickStep(p, args, outcome),
+      'walkthrough-click': (p, args) => walkthroughClickStep(p, args, outcome),
       palette: async (p, args) => {
         const ran = await runFromPalette(p, stringArg(args, 'title'), numberArg(args, 'timeoutMs', 30_000));
         const shot = (args as { shot?: unknown }).shot;

@@ -207,7 +207,17 @@ suite('marketplace', () => {
   test('Evaluate Adapter… runs on the installed adapter', async () => {
     assert.ok(installed !== undefined && source !== undefined, 'the install test ran');
     // the golden adapter is a causal-LM prompt: evaluate it on the SFT data; a trained one on the spam data
-    const dataset = inWorkspace('datasets', source.trained ? 'spam-small.jsonl' : 'stories-sft.jsonl');
+    // (the example's test split when the newcomer flow copied it in)
+    const exampleTest = inWorkspace('spam-example', 'test.jsonl');
+    const hasExample = await vscode.workspace.fs.stat(exampleTest).then(
+      () => true,
+      () => false,
+    );
+    const dataset = !source.trained
+      ? inWorkspace('datasets', 'stories-sft.jsonl')
+      : hasExample
+        ? exampleTest
+        : inWorkspace('datasets', 'spam-small.jsonl');
     const metrics: unknown = await vscode.commands.executeCommand('promptAdapter.evaluate', {
       adapter: installed.fsPath,
       model: inWorkspace('models', 'stories260K').fsPath,

@@ -13,6 +13,7 @@ import {
   cliCommands,
   evalArgs,
   generateArgs,
+  lastJsonLine,
   parseTrainProgress,
   trainArgs,
 } from '../../../extension/logic/cli.js';
@@ -155,6 +156,13 @@ describe('statistics report', () => {
     assert.match(md, /\| ham \| 2 \| 66\.7% \|/);
     assert.match(md, /\| 1 \| 2\.3 \| 2 \| /);
     assert.match(md, /d\.jsonl:4:1: error: invalid JSON/);
+  });
+});
+
+describe('CLI output', () => {
+  it('lastJsonLine takes the last JSON object line, skipping text, arrays and broken lines', () => {
+    assert.deepEqual(lastJsonLine('progress\n{"a":1}\n{"b":2}\n[3]\n{"c":\n'), { b: 2 });
+    assert.equal(lastJsonLine('no json here\n'), undefined);
   });
 });
 
