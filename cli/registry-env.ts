@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { sha256Digest } from '../core/registry/digest.js';
+import { dockerConfigCredentials as parseDockerConfig } from '../core/registry/docker-config.js';
 import { HfRegistry } from '../core/registry/hf.js';
 import type { FileStore } from '../core/registry/local.js';
 import { OciRegistry } from '../core/registry/oci.js';
@@ -98,17 +99,6 @@ function dockerConfigPath(env: Env): string {
   return path.join(dir, 'config.json');
 }
 
-/** Host keys Docker writes for a registry: `host`, `https://host`, `http://host`, with or without `/v1/`. */
-function dockerAuthKeys(registry: string): string[] {
-  return [
-    registry,
-    `https://${registry}`,
-    `http://${registry}`,
-    `https://${registry}/v1/`,
-    `https://${registry}/v2/`,
-  ];
-}
-
 /**
  * Credentials for an OCI registry host from ~/.docker/config.json (`auths.<host>.auth` = base64 of
  * `user:password`, or `username`/`password`, or an `identitytoken`). Credential helpers (`credsStore`) are
@@ -122,29 +112,11 @@ export function dockerConfigCredentials(registry: string, env: Env): Credentials
   } catch {
     return undefined;
   }
-  let parsed: unknown;
   try {
-    parsed = JSON.parse(text);
+    return parseDockerConfig(text, registry, file);
   } catch {
     throw new UserFileError(`${file}: not valid JSON; fix it or set PROMPT_ADAPTER_REGISTRY_USER/_PASSWORD`);
   }
-  const auths = (parsed as { auths?: unknown } | null)?.auths;
-  if (typeof auths !== 'object' || auths === null) return undefined;
-  for (const key of dockerAuthKeys(registry)) {
-    const entry = (auths as Record<string, unknown>)[key];
-    if (typeof entry !== 'object' || entry === null) continue;
-    const e = entry as Record<string, unknown>;
-    if (typeof e.identitytoken === 'string' && e.identitytoken !== '') return { token: e.identitytoken };
-    if (typeof e.username === 'string' && typeof e.password === 'string') {
-      return { username: e.username, password: e.password };
-    }
-    if (typeof e.auth === 'string' && e.auth !== '') {
-      const decoded = Buffer.from(e.auth, 'base64').toString('utf8');
-      const colon = decoded.indexOf(':');
-      if (colon > 0) return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
-    }
-  }
-  return undefined;
 }
 
 /** OCI credentials for `registry`: the environment first, then the Docker config. */

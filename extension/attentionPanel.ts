@@ -4,8 +4,9 @@
 // tokens matrix. The host only picks the adapter and the model and hands out the URIs ('attention/init').
 // Options object for tests and scripts: {adapter, model?, text?} (paths), which skips every prompt.
 import * as vscode from 'vscode';
+import { pickAdapter } from './pickers.js';
 import type { AttentionComputed } from '../core/protocol/index.js';
-import { findAdapters, findModels } from './discovery.js';
+import { findModels } from './discovery.js';
 import type { ModelEntry } from './discovery.js';
 import { exists, readJson } from './files.js';
 import { SETTINGS, VIEW_COMMANDS } from './logic/ids.js';
@@ -39,32 +40,10 @@ function baseName(uri: vscode.Uri): string {
   return uri.path.slice(uri.path.lastIndexOf('/') + 1);
 }
 
-/** The adapter folder the command was invoked on: an Adapters view node, a URI in the folder, or a pick. */
+/** The adapter folder the command was invoked on: the options' path, an Adapters view node, a URI, or a pick. */
 async function adapterFolder(arg: unknown): Promise<vscode.Uri | undefined> {
   if (isOptions(arg)) return vscode.Uri.file(arg.adapter);
-  if (typeof arg === 'object' && arg !== null && (arg as { type?: unknown }).type === 'adapter') {
-    const folder = (arg as { entry?: { folder?: unknown } }).entry?.folder;
-    if (folder instanceof vscode.Uri) return folder;
-  }
-  if (arg instanceof vscode.Uri) {
-    return ADAPTER_FILES.includes(baseName(arg)) ? vscode.Uri.joinPath(arg, '..') : arg;
-  }
-  const adapters = await findAdapters();
-  if (adapters.length === 0) {
-    void vscode.window.showWarningMessage(
-      'No adapter found in the workspace (a folder with adapter_config.json).',
-    );
-    return undefined;
-  }
-  const pick = await vscode.window.showQuickPick(
-    adapters.map((a) => ({
-      label: a.name,
-      description: vscode.workspace.asRelativePath(a.folder),
-      folder: a.folder,
-    })),
-    { title: 'Show the attention of which adapter?', placeHolder: 'an adapter folder' },
-  );
-  return pick?.folder;
+  return pickAdapter(arg, 'Show the attention of which adapter?');
 }
 
 /** The base model: the given path, else the only model named like the adapter's base model, else a pick. */

@@ -19,8 +19,8 @@ import type { TrainingSession } from './training.js';
 import type { TrainerPanel } from './trainerPanel.js';
 import { outputFolderFor } from './trainerPanel.js';
 import type { TrainChoice, TrainSettings } from '../core/protocol/index.js';
-import { nodeUri } from './trees.js';
-import type { TreeNode, WorkspaceTrees } from './trees.js';
+import type { WorkspaceTrees } from './trees.js';
+import { isTreeNode, pickAdapter, uriOf } from './pickers.js';
 import { requireTrust } from './trust.js';
 
 export interface CommandContext {
@@ -38,23 +38,6 @@ export const EXAMPLE_FOLDER = 'spam-example';
 const EXAMPLE_FILES = ['train.jsonl', 'test.jsonl', 'PROVENANCE.md'];
 /** The "quick" preset: a few dozen steps, enough to watch the loss fall on the bundled example. */
 const QUICK_STEPS = 30;
-
-function isTreeNode(v: unknown): v is TreeNode {
-  return (
-    typeof v === 'object' &&
-    v !== null &&
-    'type' in v &&
-    ['model', 'dataset', 'adapter'].includes(String(v.type))
-  );
-}
-
-/** The resource a command was invoked on: a tree node, an explorer/editor URI, or nothing. */
-function uriOf(arg: unknown): vscode.Uri | undefined {
-  if (arg instanceof vscode.Uri) return arg;
-  if (isTreeNode(arg)) return nodeUri(arg);
-  if (typeof arg === 'string' && arg !== '') return vscode.Uri.file(arg);
-  return undefined;
-}
 
 function baseName(uri: vscode.Uri): string {
   return uri.path.slice(uri.path.lastIndexOf('/') + 1);
@@ -113,32 +96,6 @@ async function pickDataset(arg: unknown, title: string): Promise<vscode.Uri | un
       Number(b.uri.toString() === active?.toString()) - Number(a.uri.toString() === active?.toString()),
   );
   return (await vscode.window.showQuickPick(items, { title, placeHolder: 'a dataset file' }))?.uri;
-}
-
-async function pickAdapter(arg: unknown, title: string): Promise<vscode.Uri | undefined> {
-  const given = uriOf(arg);
-  if (given !== undefined) {
-    const name = baseName(given);
-    return name === 'adapter_config.json' || name.endsWith('.safetensors')
-      ? vscode.Uri.joinPath(given, '..')
-      : given;
-  }
-  const adapters = await findAdapters();
-  if (adapters.length === 0) {
-    void vscode.window.showWarningMessage(
-      'No adapter found in the workspace (a folder with adapter_config.json): train one first.',
-    );
-    return undefined;
-  }
-  const pick = await vscode.window.showQuickPick(
-    adapters.map((a) => ({
-      label: a.name,
-      description: vscode.workspace.asRelativePath(a.folder),
-      folder: a.folder,
-    })),
-    { title, placeHolder: 'an adapter folder' },
-  );
-  return pick?.folder;
 }
 
 async function uniqueFolder(parent: vscode.Uri, name: string): Promise<vscode.Uri> {

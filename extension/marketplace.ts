@@ -4,6 +4,7 @@
 // Publish, and Sign In / Sign Out (SecretStorage). Network and writes need Workspace Trust.
 // Registered from extension.ts through registerMarketplace().
 import * as vscode from 'vscode';
+import { pickAdapter } from './pickers.js';
 import { parseModelConfig } from '../core/formats/hfconfig.js';
 import { loadAdapterForInspection, recordedFingerprintOf } from '../core/inspect/index.js';
 import type { RecordedFingerprint } from '../core/inspect/index.js';
@@ -22,7 +23,7 @@ import type {
   SearchResult,
 } from '../core/registry/types.js';
 import { RegistryCredentials, promptForCredentials } from './credentials.js';
-import { findAdapters, findModels } from './discovery.js';
+import { findModels } from './discovery.js';
 import type { ModelEntry } from './discovery.js';
 import { exists, readJson, writeFolderAtomic } from './files.js';
 import { nonceFromBytes } from './logic/csp.js';
@@ -50,7 +51,6 @@ import type { Compatibility, ConfiguredRegistry, MarketplaceFilter } from './log
 import { checkModel } from './modelCheck.js';
 import { MarketplaceTree, configuredRegistries, isMarketplaceNode } from './marketplaceView.js';
 import type { MarketplaceNode } from './marketplaceView.js';
-import { nodeUri } from './trees.js';
 import type { WorkspaceTrees } from './trees.js';
 import { requireTrust } from './trust.js';
 
@@ -470,7 +470,7 @@ class Marketplace implements vscode.Disposable {
       if (arg.license !== undefined) overrides.license = arg.license;
       if (arg.description !== undefined) overrides.description = arg.description;
     } else {
-      const picked = await pickAdapterFolder(arg);
+      const picked = await pickAdapter(arg, 'Publish which adapter?');
       if (picked === undefined) return undefined;
       folder = picked;
       const form = await publishForm(folder);
@@ -661,32 +661,6 @@ async function readAdapterFolder(folder: vscode.Uri): Promise<AdapterFile[]> {
     files.push({ name, bytes: await vscode.workspace.fs.readFile(vscode.Uri.joinPath(folder, name)) });
   }
   return files;
-}
-
-async function pickAdapterFolder(arg: unknown): Promise<vscode.Uri | undefined> {
-  if (arg instanceof vscode.Uri)
-    return arg.path.endsWith('.json') || arg.path.endsWith('.safetensors')
-      ? vscode.Uri.joinPath(arg, '..')
-      : arg;
-  if (typeof arg === 'object' && arg !== null && (arg as { type?: unknown }).type === 'adapter') {
-    return nodeUri(arg as Parameters<typeof nodeUri>[0]);
-  }
-  const adapters = await findAdapters();
-  if (adapters.length === 0) {
-    void vscode.window.showWarningMessage(
-      'No adapter in the workspace to publish (a folder with adapter_config.json).',
-    );
-    return undefined;
-  }
-  const pick = await vscode.window.showQuickPick(
-    adapters.map((a) => ({
-      label: a.name,
-      description: vscode.workspace.asRelativePath(a.folder),
-      folder: a.folder,
-    })),
-    { title: 'Publish which adapter?' },
-  );
-  return pick?.folder;
 }
 
 /** The publish form: registry, repository (name), tag (version), licence and description, one step each. */

@@ -49,7 +49,8 @@ export function nonceFromBytes(bytes: Uint8Array): string {
   return btoa(binary).replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_');
 }
 
-function escapeHtml(text: string): string {
+/** Text for HTML text and attribute values: the five significant characters as numeric references. */
+export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 

@@ -6,7 +6,6 @@
 // decoded tokens as row labels. Screenshots: test-results/attention-<adapter>.png.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,35 +17,16 @@ import type { LoadedModel } from '../../cli/load.js';
 import { virtualAttentionShares } from '../../core/inspect/attention.js';
 import { isPrefixMethod } from '../../core/prompts/peft.js';
 import { runForward } from '../../core/prompts/run.js';
-import { createHostEndpoint } from '../../core/protocol/index.js';
-import type { AttentionComputed, WireMessage } from '../../core/protocol/index.js';
+import type { AttentionComputed } from '../../core/protocol/index.js';
 import { bundledModel, fixture, repoRoot } from '../helpers/paths.js';
-import { browserSkip, launchChromium, serve } from './page-server.js';
+import { browserSkip, buildWebviewPage, fakeVsCodeHost, launchChromium, serve } from './page-server.js';
 
 const TEXT = 'Once upon a time, there was a little dog.';
 const MODEL_FILES = ['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json'];
 const ADAPTERS = ['stories260K_prompt_tuning', 'stories260K_prefix_tuning'];
 
-// runs in the page before its scripts: what VS Code's webview gives a page
-const shim = `window.acquireVsCodeApi = () => ({ postMessage: (m) => window.__pasToHost(JSON.stringify(m)) });`;
-
 function buildPage(dir: string): void {
-  const result = spawnSync(
-    path.join(repoRoot, 'node_modules', '.bin', 'esbuild'),
-    [
-      path.join(repoRoot, 'webview', 'attention.ts'),
-      '--bundle',
-      '--platform=browser',
-      '--format=iife',
-      '--target=chrome120,es2022',
-      '--minify',
-      `--outfile=${path.join(dir, 'attention.js')}`,
-      '--log-level=warning',
-    ],
-    { encoding: 'utf8' },
-  );
-  assert.equal(result.status, 0, `esbuild failed on webview/attention.ts: ${result.stderr}`);
-  fs.copyFileSync(path.join(repoRoot, 'webview', 'attention.css'), path.join(dir, 'attention.css'));
+  buildWebviewPage('attention', dir);
   fs.writeFileSync(
     path.join(dir, 'index.html'),
     // the stylesheet is added by the test (page-server's static server has no text/css type)
@@ -93,28 +73,7 @@ void describe('attention view page', { skip: browserSkip, timeout: 300_000 }, ()
       const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
       const pageErrors: string[] = [];
       page.on('pageerror', (e) => pageErrors.push(e.message));
-      let deliver: ((message: unknown) => void) | undefined;
-      const problems: string[] = [];
-      const host = createHostEndpoint(
-        {
-          post(message: WireMessage) {
-            void page.evaluate((m) => {
-              window.postMessage(m, '*');
-            }, message);
-          },
-          listen(handler) {
-            deliver = handler;
-            return () => {
-              deliver = undefined;
-            };
-          },
-        },
-        { onProblem: (m) => problems.push(m) },
-      );
-      await page.exposeFunction('__pasToHost', (json: string) => {
-        deliver?.(JSON.parse(json));
-      });
-      await page.addInitScript(shim);
+      const { host, problems } = await fakeVsCodeHost(page);
       const errors: string[] = [];
       const computed = new Promise<AttentionComputed>((resolve, reject) => {
         host.on('attention/computed', resolve);

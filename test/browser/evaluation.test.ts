@@ -3,17 +3,13 @@
 // a fake host over core/protocol. Screenshots: test-results/evaluation-<task>.png.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type * as Playwright from 'playwright-core';
-import { createHostEndpoint } from '../../core/protocol/index.js';
-import type { EvaluationReport, WireMessage } from '../../core/protocol/index.js';
+import type { EvaluationReport } from '../../core/protocol/index.js';
 import { repoRoot } from '../helpers/paths.js';
-import { browserSkip, launchChromium, serve } from './page-server.js';
-
-const shim = `window.acquireVsCodeApi = () => ({ postMessage: (m) => window.__pasToHost(JSON.stringify(m)) });`;
+import { browserSkip, buildWebviewPage, fakeVsCodeHost, launchChromium, serve } from './page-server.js';
 
 const classification: EvaluationReport = {
   adapterName: 'spam-adapter',
@@ -82,21 +78,7 @@ void describe('evaluation view page', { skip: browserSkip, timeout: 120_000 }, (
 
   before(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pas-browser-evaluation-'));
-    const result = spawnSync(
-      path.join(repoRoot, 'node_modules', '.bin', 'esbuild'),
-      [
-        path.join(repoRoot, 'webview', 'evaluation.ts'),
-        '--bundle',
-        '--platform=browser',
-        '--format=iife',
-        '--target=chrome120,es2022',
-        '--minify',
-        `--outfile=${path.join(dir, 'evaluation.js')}`,
-        '--log-level=warning',
-      ],
-      { encoding: 'utf8' },
-    );
-    assert.equal(result.status, 0, `esbuild failed on webview/evaluation.ts: ${result.stderr}`);
+    buildWebviewPage('evaluation', dir);
     fs.writeFileSync(
       path.join(dir, 'index.html'),
       '<!doctype html><meta charset="utf-8"><title>evaluation</title><body><main id="app"></main><script src="/evaluation.js"></script></body>',
@@ -120,24 +102,7 @@ void describe('evaluation view page', { skip: browserSkip, timeout: 120_000 }, (
     const page = await browser.newPage({ viewport: { width: 1000, height: 800 } });
     const pageErrors: string[] = [];
     page.on('pageerror', (e) => pageErrors.push(e.message));
-    let deliver: ((message: unknown) => void) | undefined;
-    const host = createHostEndpoint({
-      post(message: WireMessage) {
-        void page.evaluate((m) => {
-          window.postMessage(m, '*');
-        }, message);
-      },
-      listen(handler) {
-        deliver = handler;
-        return () => {
-          deliver = undefined;
-        };
-      },
-    });
-    await page.exposeFunction('__pasToHost', (json: string) => {
-      deliver?.(JSON.parse(json));
-    });
-    await page.addInitScript(shim);
+    const { host } = await fakeVsCodeHost(page);
     host.on('ready', () => {
       host.notify('evaluation/init', report);
     });

@@ -1,4 +1,5 @@
-// Helpers of the browser tests: the trainer page bundle and a static server on 127.0.0.1.
+// Helpers of the browser tests: webview page bundles, a fake VS Code host for them, and a static server on
+// 127.0.0.1.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -7,6 +8,8 @@ import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type * as Playwright from 'playwright-core';
+import { createHostEndpoint } from '../../core/protocol/index.js';
+import type { HostEndpoint, WireMessage } from '../../core/protocol/index.js';
 import { repoRoot } from '../helpers/paths.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
@@ -49,11 +52,19 @@ export function trainerPageFiles(dir: string, modelDir: string): Map<string, str
 
 /** The webview bundle of trainer.ts, with esbuild.mjs's webview options, into `dir` (not dist/: no races). */
 export function buildTrainerBundle(dir: string): string {
-  const out = path.join(dir, 'trainer.js');
+  return buildWebviewPage('trainer', dir);
+}
+
+/**
+ * A webview page's bundle (webview/<name>.ts) with esbuild.mjs's webview options into `dir/<name>.js`, and its
+ * stylesheet (webview/<name>.css) beside it when there is one. Returns the bundle's path.
+ */
+export function buildWebviewPage(name: string, dir: string): string {
+  const out = path.join(dir, `${name}.js`);
   const result = spawnSync(
     path.join(repoRoot, 'node_modules', '.bin', 'esbuild'),
     [
-      path.join(repoRoot, 'webview', 'trainer.ts'),
+      path.join(repoRoot, 'webview', `${name}.ts`),
       '--bundle',
       '--platform=browser',
       '--format=iife',
@@ -64,8 +75,60 @@ export function buildTrainerBundle(dir: string): string {
     ],
     { encoding: 'utf8' },
   );
-  assert.equal(result.status, 0, `esbuild failed on webview/trainer.ts: ${result.stderr}`);
+  assert.equal(result.status, 0, `esbuild failed on webview/${name}.ts: ${result.stderr}`);
+  const css = path.join(repoRoot, 'webview', `${name}.css`);
+  if (fs.existsSync(css)) fs.copyFileSync(css, path.join(dir, `${name}.css`));
   return out;
+}
+
+/** JSON cannot carry a Uint8Array: the shim and the fake host tag it. */
+interface TaggedBytes {
+  readonly __bytes: number[];
+}
+
+function revive(_key: string, value: unknown): unknown {
+  return typeof value === 'object' && value !== null && '__bytes' in value
+    ? Uint8Array.from((value as TaggedBytes).__bytes)
+    : value;
+}
+
+/** Runs in the page before its scripts: what VS Code's webview gives a page, posting to the fake host. */
+const vscodeApiShim = `
+  window.acquireVsCodeApi = () => ({
+    postMessage: (m) => window.__pasToHost(JSON.stringify(m, (k, v) => v instanceof Uint8Array ? { __bytes: Array.from(v) } : v)),
+  });`;
+
+/**
+ * Plays VS Code's extension host for a page that is about to load: core/protocol's host endpoint over the
+ * page's window messages (and an acquireVsCodeApi shim). Call before page.goto. `problems` collects what the
+ * endpoint's guards refused.
+ */
+export async function fakeVsCodeHost(
+  page: Playwright.Page,
+): Promise<{ host: HostEndpoint; problems: string[] }> {
+  let deliver: ((message: unknown) => void) | undefined;
+  const problems: string[] = [];
+  const host = createHostEndpoint(
+    {
+      post(message: WireMessage) {
+        void page.evaluate((m) => {
+          window.postMessage(m, '*');
+        }, message);
+      },
+      listen(handler) {
+        deliver = handler;
+        return () => {
+          deliver = undefined;
+        };
+      },
+    },
+    { onProblem: (m) => problems.push(m) },
+  );
+  await page.exposeFunction('__pasToHost', (json: string) => {
+    deliver?.(JSON.parse(json, revive));
+  });
+  await page.addInitScript(vscodeApiShim);
+  return { host, problems };
 }
 
 /** A static server for the page, the bundle, the tfjs wasm files, the model folder and the dataset. */
@@ -77,6 +140,7 @@ export async function serve(
     '.js': 'text/javascript',
     '.json': 'application/json',
     '.wasm': 'application/wasm',
+    '.css': 'text/css',
   };
   const server = http.createServer((req, res) => {
     const file = files.get(new URL(req.url ?? '/', 'http://x').pathname);

@@ -11,32 +11,9 @@ import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { parseSafetensors } from '../../core/formats/safetensors.js';
 import { parseMetadata } from '../../core/tasks/metadata.js';
-import { createHostEndpoint } from '../../core/protocol/index.js';
-import type {
-  BackendInfo,
-  TrainFinished,
-  TrainProgress,
-  TrainSettings,
-  WireMessage,
-} from '../../core/protocol/index.js';
+import type { BackendInfo, TrainFinished, TrainProgress, TrainSettings } from '../../core/protocol/index.js';
 import { bundledModel, fixture } from '../helpers/paths.js';
-import { browserSkip, launchChromium, serve, trainerPageFiles } from './page-server.js';
-
-/** JSON cannot carry a Uint8Array: the shim and the host tag it. */
-interface TaggedBytes {
-  readonly __bytes: number[];
-}
-function revive(_key: string, value: unknown): unknown {
-  return typeof value === 'object' && value !== null && '__bytes' in value
-    ? Uint8Array.from((value as TaggedBytes).__bytes)
-    : value;
-}
-
-// runs in the page before its scripts: what VS Code's webview gives a page, posting to the exposed function
-const shim = `
-  window.acquireVsCodeApi = () => ({
-    postMessage: (m) => window.__pasToHost(JSON.stringify(m, (k, v) => v instanceof Uint8Array ? { __bytes: Array.from(v) } : v)),
-  });`;
+import { browserSkip, fakeVsCodeHost, launchChromium, serve, trainerPageFiles } from './page-server.js';
 
 /** Steps of each run: short on wasm, long enough for Stop to land mid-run (progress reaches the host every 0.5 s). */
 const STEPS = 60;
@@ -61,28 +38,7 @@ test(
       const pageErrors: string[] = [];
       page.on('pageerror', (e) => pageErrors.push(e.message));
 
-      let deliver: ((message: unknown) => void) | undefined;
-      const problems: string[] = [];
-      const host = createHostEndpoint(
-        {
-          post(message: WireMessage) {
-            void page.evaluate((m) => {
-              window.postMessage(m, '*');
-            }, message);
-          },
-          listen(handler) {
-            deliver = handler;
-            return () => {
-              deliver = undefined;
-            };
-          },
-        },
-        { onProblem: (m) => problems.push(m) },
-      );
-      await page.exposeFunction('__pasToHost', (json: string) => {
-        deliver?.(JSON.parse(json, revive));
-      });
-      await page.addInitScript(shim);
+      const { host, problems } = await fakeVsCodeHost(page);
 
       const modelFiles = ['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json'];
       const asked: string[] = [];

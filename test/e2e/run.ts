@@ -58,6 +58,7 @@ import {
   screenshot,
   viewItems,
   waitForNotification,
+  webviewFrame,
   webviewText,
   workbenchUrl,
 } from './runner/workbench';
@@ -340,14 +341,9 @@ async function webviewTextStep(page: Page, args: unknown, outcome: PhaseOutcome)
 async function webviewClickStep(page: Page, args: unknown, outcome: PhaseOutcome): Promise<unknown> {
   const pattern = new RegExp(stringArg(args, 'pattern'));
   const selector = stringArg(args, 'selector');
-  for (const frame of page.frames()) {
-    if (frame === page.mainFrame()) continue;
-    const text = await frame
-      .locator('body')
-      .innerText({ timeout: 1_000 })
-      .catch(() => '');
-    if (!pattern.test(text)) continue;
-    await frame.locator(selector).first().click({ timeout: 10_000 });
+  const found = await webviewFrame(page, pattern);
+  if (found !== undefined) {
+    await found.frame.locator(selector).first().click({ timeout: 10_000 });
     const shot = (args as { shot?: unknown }).shot;
     if (typeof shot === 'string') await keepScreenshot(page, shot, outcome);
     return { clicked: true };

@@ -1,6 +1,6 @@
 // The browser side: Debian Chromium through playwright-core opens the code-server workbench, optionally
 // with the smoke-test driver's URL payload that runs extension tests, and reads the workbench's DOM.
-import type { Browser, BrowserType, Page } from 'playwright-core';
+import type { Browser, BrowserType, Frame, Page } from 'playwright-core';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { E2eSetupError, onCleanup } from './processes';
@@ -270,15 +270,25 @@ export async function webviewText(
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await editorFailedToOpen(page)) return undefined;
-    for (const frame of page.frames()) {
-      if (frame === page.mainFrame()) continue;
-      const text = await frame
-        .locator('body')
-        .innerText({ timeout: 1_000 })
-        .catch(() => '');
-      if (pattern.test(text)) return text;
-    }
+    const found = await webviewFrame(page, pattern);
+    if (found !== undefined) return found.text;
     await sleep(300);
+  }
+  return undefined;
+}
+
+/** The first webview frame (webviews are nested iframes) whose body text matches `pattern`, now. */
+export async function webviewFrame(
+  page: Page,
+  pattern: RegExp,
+): Promise<{ frame: Frame; text: string } | undefined> {
+  for (const frame of page.frames()) {
+    if (frame === page.mainFrame()) continue;
+    const text = await frame
+      .locator('body')
+      .innerText({ timeout: 1_000 })
+      .catch(() => '');
+    if (pattern.test(text)) return { frame, text };
   }
   return undefined;
 }
