@@ -5,7 +5,7 @@ import { bundledModelUri, findAdapters, findDatasets, findModels } from './disco
 import type { ModelEntry } from './discovery.js';
 import type { DatasetDiagnostics } from './diagnostics.js';
 import { runEvaluation } from './evaluation.js';
-import { exists, readText, writeTextAtomic } from './files.js';
+import { exists, readJson, readText, writeTextAtomic } from './files.js';
 import type { CliRunner } from './cliRunner.js';
 import { cliBackend, generateArgs, lastJsonLine, parseTrainProgress, tail, trainArgs } from './logic/cli.js';
 import type { TrainArgs } from './logic/cli.js';
@@ -13,10 +13,12 @@ import { conllToJsonl, jsonlNameFor } from './logic/conllImport.js';
 import { isDatasetFile, loadDataset, taskOf } from './logic/datasetKind.js';
 import { COMMANDS, INSPECTOR_VIEW_TYPE, SETTINGS, VIEW_CONTAINER } from './logic/ids.js';
 import { statsReport } from './logic/statsReport.js';
+import { resumePlan } from './logic/resume.js';
 import { webviewCannotTrain } from './logic/trainRoute.js';
+import { sha256OfText } from '../core/tasks/metadata.js';
 import { DATASET_TEMPLATES } from './logic/templates.js';
 import type { TrainingSession } from './training.js';
-import type { TrainerPanel } from './trainerPanel.js';
+import type { TrainerPanel, TrainerRun } from './trainerPanel.js';
 import { outputFolderFor } from './trainerPanel.js';
 import type { TrainChoice, TrainSettings } from '../core/protocol/index.js';
 import type { WorkspaceTrees } from './trees.js';
@@ -214,6 +216,11 @@ async function runTrainingInWebview(ctx: CommandContext, req: TrainRequest): Pro
     label: req.label,
   });
   if (run === undefined) return undefined;
+  return finishWebviewRun(ctx, run);
+}
+
+/** Waits for a dashboard run and says how it ended; resolves with the adapter folder it saved, if any. */
+async function finishWebviewRun(ctx: CommandContext, run: TrainerRun): Promise<vscode.Uri | undefined> {
   const finished = await run.finished;
   ctx.trees.adapters.refresh();
   if (finished.reason === 'failed') {
@@ -231,6 +238,72 @@ async function runTrainingInWebview(ctx: CommandContext, req: TrainRequest): Pro
   const folder = vscode.Uri.file(finished.adapterFolder);
   announceSaved(folder, metricsText(finished.metrics ?? {}), finished.reason === 'stopped');
   return folder;
+}
+
+/** The workspace dataset with the recorded sha256 (files of the recorded name are hashed first). */
+async function datasetWithSha256(name: string, sha256: string): Promise<vscode.Uri | undefined> {
+  const files = await findDatasets();
+  files.sort((a, b) => Number(baseName(b) === name) - Number(baseName(a) === name));
+  for (const f of files) if ((await sha256OfText(await readText(f))) === sha256) return f;
+  return undefined;
+}
+
+/** Resume Training: continues a run the dashboard stopped, from the files in its adapter folder. */
+async function resumeTraining(ctx: CommandContext, arg: unknown): Promise<vscode.Uri | undefined> {
+  if (!requireTrust('Resume Training')) return undefined;
+  if (ctx.session.running) {
+    void vscode.window.showWarningMessage('A training run is already going: stop it first.');
+    return undefined;
+  }
+  const folder = await pickAdapter(arg, 'Resume which stopped training run?');
+  if (folder === undefined) return undefined;
+  const file = (name: string): vscode.Uri => vscode.Uri.joinPath(folder, name);
+  const metadata = (await exists(file('prompt_adapter.json')))
+    ? await readJson(file('prompt_adapter.json'))
+    : undefined;
+  const plan = resumePlan(metadata, await exists(file('checkpoint.safetensors')));
+  if ('error' in plan) {
+    void vscode.window.showWarningMessage(`${baseName(folder)}: ${plan.error}.`);
+    return undefined;
+  }
+  const dataset = await datasetWithSha256(plan.datasetName, plan.datasetSha256);
+  if (dataset === undefined) {
+    void vscode.window.showWarningMessage(
+      `${baseName(folder)}: its training file ${plan.datasetName} (sha256 ${plan.datasetSha256.slice(0, 12)}…) is not in the workspace any more: put it back (unchanged) to resume.`,
+    );
+    return undefined;
+  }
+  // by name (a workspace copy before the bundled one); the page checks the embedding fingerprint
+  const named = (await findModels(ctx.extensionUri)).filter(
+    (m) => m.kind === 'hf' && m.name === plan.modelName,
+  );
+  const model =
+    named.find((m) => !m.bundled) ??
+    named[0] ??
+    (await pickModel(ctx, undefined, `Resume on which model (trained on ${plan.modelName})?`));
+  if (model === undefined) return undefined;
+  const normalization = (await exists(file('head_normalization.json')))
+    ? ((await readJson(file('head_normalization.json'))) as { mean: number[]; std: number[] })
+    : null;
+  const log = (await exists(file('training_log.jsonl'))) ? await readText(file('training_log.jsonl')) : '';
+  const settings: TrainSettings = {
+    ...plan.settings,
+    modelPath: model.uri.fsPath,
+    datasetPath: dataset.fsPath,
+    outputFolder: folder.fsPath,
+  };
+  ctx.log.info(`resuming ${folder.fsPath} from step ${plan.stepsDone} of ${plan.settings.maxSteps ?? '?'}`);
+  const run = await ctx.trainer.resume(
+    { settings, choices: await trainingChoices(ctx), autoStart: false, label: baseName(folder) },
+    {
+      settings,
+      checkpoint: file('checkpoint.safetensors'),
+      normalization,
+      log,
+      embeddingSha256: plan.embeddingSha256,
+    },
+  );
+  return finishWebviewRun(ctx, run);
 }
 
 async function runTraining(ctx: CommandContext, req: TrainRequest): Promise<vscode.Uri | undefined> {
@@ -704,6 +777,7 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
     [COMMANDS.importConll]: (arg) => importConll(ctx, arg),
     [COMMANDS.openDashboard]: () => openDashboard(ctx),
     [COMMANDS.stopTraining]: () => stopTraining(ctx),
+    [COMMANDS.resumeTraining]: (arg) => resumeTraining(ctx, arg),
     [COMMANDS.refresh]: () => {
       ctx.trees.refreshAll();
     },

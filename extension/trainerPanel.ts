@@ -5,6 +5,7 @@
 // page, never posted) and writing the adapter atomically. It never loads tfjs.
 import * as vscode from 'vscode';
 import type {
+  TrainResume,
   BackendInfo,
   HostEndpoint,
   TrainChoice,
@@ -103,6 +104,26 @@ export class TrainerPanel implements vscode.Disposable {
     const run = this.claim(options.settings, options.label);
     this.endpoint?.notify('trainer/start', options.settings);
     return { settings: options.settings, label: options.label, finished: run };
+  }
+
+  /** Opens the dashboard (with `options` when none is open) and continues a stopped run from its files. */
+  async resume(
+    options: TrainerOpenOptions,
+    resume: Omit<TrainResume, 'checkpointUri'> & { readonly checkpoint: vscode.Uri },
+  ): Promise<TrainerRun> {
+    if (this.panel === undefined) this.create(options);
+    else this.panel.reveal(vscode.ViewColumn.Active);
+    await this.pageReady;
+    const panel = this.panel;
+    if (panel === undefined) throw new Error('the training dashboard was closed');
+    const run = this.claim(resume.settings, options.label);
+    const { checkpoint, ...rest } = resume;
+    // the page fetches the checkpoint like the weights (the adapter folder is inside the workspace roots)
+    this.endpoint?.notify('trainer/resume', {
+      ...rest,
+      checkpointUri: panel.webview.asWebviewUri(checkpoint).toString(),
+    });
+    return { settings: resume.settings, label: options.label, finished: run };
   }
 
   /** Reveals the dashboard when one is open; false otherwise. */

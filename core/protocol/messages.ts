@@ -95,6 +95,21 @@ export interface TrainFinished {
   readonly metrics: Readonly<Record<string, number>> | null;
 }
 
+/** What the host reads from a stopped run's adapter folder so the page can continue it. */
+export interface TrainResume {
+  /** the run's settings; outputFolder is the adapter folder, which the resumed run rewrites */
+  readonly settings: TrainSettings;
+  /** checkpoint.safetensors as a webview URI (fetched by the page, like the weights: VS Code does not carry
+   * typed arrays from the host to a webview) */
+  readonly checkpointUri: string;
+  /** head_normalization.json's {mean, std}, when the head standardises its features */
+  readonly normalization: { readonly mean: readonly number[]; readonly std: readonly number[] } | null;
+  /** training_log.jsonl */
+  readonly log: string;
+  /** the base model's embedding sha256 recorded in prompt_adapter.json: the page refuses another model */
+  readonly embeddingSha256: string;
+}
+
 /** A file the host can serve to a webview by asWebviewUri (weights are streamed by fetch, never posted). */
 export interface WebviewFile {
   readonly name: string;
@@ -205,6 +220,8 @@ export interface HostToWebview extends Direction {
       };
     };
     'trainer/start': TrainSettings;
+    /** continue a stopped dashboard run from its saved files (Resume Training on an adapter folder) */
+    'trainer/resume': TrainResume;
     'evaluation/init': EvaluationReport;
     'attention/init': AttentionInit;
   };

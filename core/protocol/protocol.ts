@@ -237,6 +237,13 @@ export const webviewGuards: ProtocolGuards<WebviewToHost, HostToWebview> = {
       choices: object({ models: arrayOf(trainChoice), datasets: arrayOf(trainChoice) }),
     }),
     'trainer/start': trainSettingsGuard,
+    'trainer/resume': object({
+      settings: trainSettingsGuard,
+      checkpointUri: str,
+      normalization: nullable(object({ mean: arrayOf(num), std: arrayOf(num) })),
+      log: str,
+      embeddingSha256: str,
+    }),
     'evaluation/init': evaluationReportGuard,
     'attention/init': attentionInitGuard,
   },

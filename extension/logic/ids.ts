@@ -13,6 +13,7 @@ export const COMMANDS = {
   importConll: 'promptAdapter.importConll',
   openDashboard: 'promptAdapter.openDashboard',
   stopTraining: 'promptAdapter.stopTraining',
+  resumeTraining: 'promptAdapter.resumeTraining',
   refresh: 'promptAdapter.refresh',
   openExample: 'promptAdapter.openExample',
   trainQuick: 'promptAdapter.trainQuick',

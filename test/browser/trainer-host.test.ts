@@ -32,6 +32,7 @@ test(
         .slice(0, 40);
       const dataset = rows.join('\n') + '\n';
       const files = trainerPageFiles(dir, bundledModel());
+      files.set('/out/checkpoint.safetensors', path.join(dir, 'checkpoint.safetensors'));
       const started = await serve(files);
       server.close = started.close;
       const page = await browser.newPage();
@@ -219,6 +220,43 @@ test(
           `step ${i + 1}: resumed ${continued[i]}, uninterrupted ${reference[i]}`,
         );
       assert.equal(finishes.length, 3);
+
+      // Resume Training from the saved files (what the host reads from the folder after VS Code restarted):
+      // the same losses again
+      const text = (name: string): string => new TextDecoder().decode(stoppedFiles.get(name));
+      // the host hands the checkpoint out as a URL, as VS Code's asWebviewUri does
+      fs.writeFileSync(path.join(dir, 'checkpoint.safetensors'), stoppedFiles.get('checkpoint.safetensors')!);
+      const savedMetadata = parseMetadata(JSON.parse(text('prompt_adapter.json')), 'prompt_adapter.json');
+      const fromFiles = nextFinish();
+      host.notify('trainer/resume', {
+        settings: { ...begun[0], outputFolder: '/out/form-run' },
+        checkpointUri: `${started.url}out/checkpoint.safetensors`,
+        normalization: JSON.parse(text('head_normalization.json')) as { mean: number[]; std: number[] },
+        log: text('training_log.jsonl'),
+        embeddingSha256: savedMetadata.baseModel.fingerprint.embeddingSha256,
+      });
+      const fromFilesEnd = await fromFiles;
+      assert.equal(fromFilesEnd.reason, 'completed', fromFilesEnd.message);
+      const again = lossesOf(saved.files.get('training_log.jsonl'));
+      assert.equal(again.length, STEPS);
+      for (let i = 0; i < STEPS; i++)
+        assert.ok(
+          Math.abs(again[i]! - reference[i]!) <= 1e-6,
+          `step ${i + 1}: ${again[i]} vs ${reference[i]}`,
+        );
+
+      // a run saved on another base model is refused before any step
+      const refused = nextFinish();
+      host.notify('trainer/resume', {
+        settings: { ...begun[0], outputFolder: '/out/form-run' },
+        checkpointUri: `${started.url}out/checkpoint.safetensors`,
+        normalization: null,
+        log: '',
+        embeddingSha256: '0'.repeat(64),
+      });
+      const refusedEnd = await refused;
+      assert.equal(refusedEnd.reason, 'failed');
+      assert.match(refusedEnd.message, /not the model this run was trained on/);
       assert.deepEqual(pageErrors, []);
       assert.deepEqual(problems, []);
       assert.deepEqual(

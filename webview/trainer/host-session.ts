@@ -21,7 +21,7 @@ import '@vscode-elements/elements/dist/vscode-progress-bar/index.js';
 import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import { kvDim } from '../../core/formats/hfconfig.js';
-import type { BackendInfo, TrainChoice, TrainSettings } from '../../core/protocol/messages.js';
+import type { BackendInfo, TrainChoice, TrainResume, TrainSettings } from '../../core/protocol/messages.js';
 import { adapterFiles, headModuleFor } from '../../core/prompts/save.js';
 import { foldNormalization } from '../../core/tasks/classification.js';
 import { fingerprintModel, sha256OfText } from '../../core/tasks/metadata.js';
@@ -31,7 +31,7 @@ import { connect, h } from '../lib/host.js';
 import { selectBackend } from '../runtime/backend.js';
 import { seriesChart } from './charts.js';
 import { fetchModel } from './load-model.js';
-import { encodeCheckpoint } from '../../core/train/checkpoint.js';
+import { decodeCheckpoint, encodeCheckpoint } from '../../core/train/checkpoint.js';
 import type { TrainCheckpoint } from '../../core/train/checkpoint.js';
 import type { HostTensor } from '../../core/prompts/peft.js';
 import { numericMetrics, runClassificationTraining } from './run-classification.js';
@@ -75,6 +75,8 @@ interface Resumable {
   readonly checkpoint: TrainCheckpoint;
   readonly normalize: { readonly mean: HostTensor; readonly std: HostTensor } | undefined;
   readonly log: readonly Record<string, unknown>[];
+  /** from a saved run (Resume Training): the base model it was trained on, checked before resuming */
+  readonly embeddingSha256?: string;
 }
 
 /** "loss 0.7213 → 0.3012 (mean of steps 1–5 → 8–12)": what the dashboard and the UI test read. */
@@ -358,6 +360,12 @@ export function startHostSession(): void {
       const files = await endpoint.request('trainer/modelFiles', { modelPath: settings.modelPath });
       const fetched = await fetchModel(new Map(files.map((f) => [f.name, f.uri])));
       try {
+        const fingerprint = await fingerprintModel(fetched.model, fetched.tokenizerJsonText);
+        if (resume?.embeddingSha256 !== undefined && resume.embeddingSha256 !== fingerprint.embeddingSha256)
+          throw new TrainerSettingsError(
+            `${fileName(settings.modelPath)} is not the model this run was trained on (its embedding sha256 differs): ` +
+              'resume with the same base model',
+          );
         const { text } = await endpoint.request('trainer/readDataset', { path: settings.datasetPath });
         say('warm start (fitting the head on the frozen features)…');
         const log: Record<string, unknown>[] = [...previous];
@@ -459,7 +467,7 @@ export function startHostSession(): void {
           pooling: 'mean-last',
           baseModel: {
             name: fileName(settings.modelPath),
-            fingerprint: await fingerprintModel(fetched.model, fetched.tokenizerJsonText),
+            fingerprint,
           },
           training: {
             method: runSettings.method,
@@ -621,6 +629,50 @@ export function startHostSession(): void {
     controller.abort();
     stopButton.disabled = true;
     say('stopping after this step (the state reached is saved)…');
+  });
+
+  const resumeFrom = async (r: TrainResume): Promise<Resumable> => {
+    const response = await fetch(r.checkpointUri);
+    if (!response.ok)
+      throw new Error(`${r.checkpointUri}: HTTP ${response.status} while loading checkpoint.safetensors`);
+    const n = r.normalization;
+    return {
+      settings: r.settings,
+      checkpoint: decodeCheckpoint(new Uint8Array(await response.arrayBuffer()), 'checkpoint.safetensors'),
+      normalize:
+        n === null
+          ? undefined
+          : {
+              mean: { shape: [n.mean.length], data: Float32Array.from(n.mean) },
+              std: { shape: [n.std.length], data: Float32Array.from(n.std) },
+            },
+      log: r.log
+        .split('\n')
+        .filter((l) => l.trim() !== '')
+        .map((l) => JSON.parse(l) as Record<string, unknown>),
+      embeddingSha256: r.embeddingSha256,
+    };
+  };
+
+  endpoint.on('trainer/resume', (r) => {
+    say(`resuming ${fileName(r.settings.outputFolder)}…`);
+    resumeFrom(r).then(
+      (state) => {
+        say(`resuming ${fileName(r.settings.outputFolder)} from step ${state.checkpoint.step}…`);
+        begin(r.settings, state);
+      },
+      (e: unknown) => {
+        const message = `cannot resume: ${e instanceof Error ? e.message : String(e)}`;
+        endpoint.notify('trainer/finished', {
+          reason: 'failed',
+          message,
+          steps: 0,
+          adapterFolder: null,
+          metrics: null,
+        });
+        say(message);
+      },
+    );
   });
 
   endpoint.on('trainer/start', (settings) => {

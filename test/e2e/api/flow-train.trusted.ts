@@ -63,6 +63,12 @@ async function checkAdapter(folder: vscode.Uri, peftType: string): Promise<Recor
   return json(vscode.Uri.joinPath(folder, 'prompt_adapter.json'));
 }
 
+/**
+ * Steps of the runs the stop tests stop and Resume Training finishes. Their dashboard runs on wasm (the flow's
+ * dashboard, forced onto WebGPU, was closed), tens of milliseconds per step: enough steps to stop mid-run.
+ */
+const STOP_STEPS = 300;
+
 const config = (): vscode.WorkspaceConfiguration => vscode.workspace.getConfiguration('promptAdapter');
 
 suite('newcomer flow', () => {
@@ -153,6 +159,7 @@ suite('newcomer flow', () => {
     await webview('Evaluation: train-prompt[\\s\\S]*Accuracy', 'flow-7-evaluation', 60_000);
   }, 240_000);
 
+  const stoppedRuns: vscode.Uri[] = [];
   for (const how of ['status bar', 'palette'] as const) {
     test(`Stop Training from the ${how} keeps a loadable adapter`, async () => {
       const dataset = inWorkspace('datasets', 'spam-small.jsonl');
@@ -161,12 +168,16 @@ suite('newcomer flow', () => {
           model: inWorkspace('models', 'stories260K').fsPath,
           dataset: dataset.fsPath,
           method: 'PREFIX_TUNING',
-          steps: 5000,
+          steps: STOP_STEPS,
           runner: 'webview',
         }),
       );
       // the run is going once the dashboard shows its first steps
-      await webview('step ([2-9]|\\d\\d+)/5000', `flow-stop-${how.replace(' ', '-')}-running`, 120_000);
+      await webview(
+        `step ([2-9]|\\d\\d)/${STOP_STEPS}`,
+        `flow-stop-${how.replace(' ', '-')}-running`,
+        120_000,
+      );
       if (how === 'status bar') {
         const answer = (await handOffToRunner('status-bar-click', 40_000, {
           text: 'spam-small.jsonl:',
@@ -188,9 +199,40 @@ suite('newcomer flow', () => {
       const metadata = await checkAdapter(result, 'PREFIX_TUNING');
       const t = metadata.training as Record<string, unknown>;
       assert.equal(t.stopReason, 'aborted');
-      assert.ok(Number(t.stepsDone) >= 2 && Number(t.stepsDone) < 5000, JSON.stringify(t));
+      assert.ok(Number(t.stepsDone) >= 2 && Number(t.stepsDone) < STOP_STEPS, JSON.stringify(t));
+      stoppedRuns.push(result);
     }, 300_000);
   }
+
+  test('Resume Training continues a stopped run from its folder to the end', async () => {
+    const folder = stoppedRuns[0];
+    assert.ok(folder !== undefined, 'a stop test saved a run');
+    const result = await withTimeout(
+      Promise.resolve(vscode.commands.executeCommand('promptAdapter.resumeTraining', folder)),
+      280_000,
+      'Resume Training',
+    );
+    assert.ok(result instanceof vscode.Uri, `Resume Training returns the folder, got ${String(result)}`);
+    assert.equal(result.fsPath, folder.fsPath, 'the run continues in its own folder');
+    const metadata = await checkAdapter(folder, 'PREFIX_TUNING');
+    const t = metadata.training as Record<string, unknown>;
+    assert.equal(t.stopReason, 'completed');
+    assert.equal(t.stepsDone, STOP_STEPS);
+    const log = new TextDecoder().decode(
+      await vscode.workspace.fs.readFile(vscode.Uri.joinPath(folder, 'training_log.jsonl')),
+    );
+    const steps = log
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { step?: number; loss?: number })
+      .filter((l) => typeof l.loss === 'number')
+      .map((l) => l.step);
+    assert.deepEqual(
+      steps,
+      Array.from({ length: STOP_STEPS }, (_, i) => i + 1),
+      'one loss per step, none twice',
+    );
+  }, 300_000);
 
   test('no Content-Security-Policy violation in any webview so far', async () => {
     const answer = (await handOffToRunner('csp-violations', 20_000, {})) as { lines?: string[] };
