@@ -30,7 +30,14 @@ import {
   metadataFileOf,
 } from './adapter-files.js';
 import { sha256Digest } from './digest.js';
-import { ADAPTER_FILE, ANNOTATION, encodeJson, isSafeFileName, validateArtifactFiles } from './oci-layout.js';
+import {
+  ADAPTER_FILE,
+  ANNOTATION,
+  encodeJson,
+  isSafeFileName,
+  searchTextMatches,
+  validateArtifactFiles,
+} from './oci-layout.js';
 import { isLoopbackHost } from './ref.js';
 import { RegistryError } from './types.js';
 import type {
@@ -532,17 +539,7 @@ export class HfRegistry implements AdapterRegistry {
         if (query.baseModel !== undefined && a[ANNOTATION.baseModel] !== query.baseModel) continue;
         const task = a[ANNOTATION.task];
         if (query.task !== undefined && task !== undefined && hubTag(task) !== hubTag(query.task)) continue;
-        if (text !== undefined) {
-          const hay = [
-            m.name,
-            a[ANNOTATION.description] ?? '',
-            a[ANNOTATION.baseModel] ?? '',
-            a[ANNOTATION.task] ?? '',
-          ]
-            .join('\n')
-            .toLowerCase();
-          if (!hay.includes(text)) continue;
-        }
+        if (!searchTextMatches(text, [m.name], a)) continue;
         out.push({
           repository: m.name,
           tag: 'main',

@@ -19,6 +19,7 @@ import {
   isSafeFileName,
   validateAnnotations,
   validateArtifactFiles,
+  matchesSearch,
 } from './oci-layout.js';
 import { isValidTag } from './ref.js';
 import { RegistryError } from './types.js';
@@ -403,7 +404,6 @@ export class LocalRegistry implements AdapterRegistry {
 
   async search(query: SearchQuery, options?: OperationOptions): Promise<SearchResult[]> {
     const repos = query.repositories ?? (await this.listRepositories());
-    const text = query.text?.toLowerCase();
     const limit = query.limit ?? Number.POSITIVE_INFINITY;
     const out: SearchResult[] = [];
     for (const repo of repos) {
@@ -414,20 +414,7 @@ export class LocalRegistry implements AdapterRegistry {
         const got = await this.readIndex(repo, tag);
         if (got === undefined) continue;
         const a = got.index.annotations;
-        if (query.baseModel !== undefined && a[ANNOTATION.baseModel] !== query.baseModel) continue;
-        if (query.task !== undefined && a[ANNOTATION.task] !== query.task) continue;
-        if (text !== undefined) {
-          const hay = [
-            repo,
-            tag,
-            a[ANNOTATION.description] ?? '',
-            a[ANNOTATION.baseModel] ?? '',
-            a[ANNOTATION.task] ?? '',
-          ]
-            .join('\n')
-            .toLowerCase();
-          if (!hay.includes(text)) continue;
-        }
+        if (!matchesSearch(query, [repo, tag], a)) continue;
         out.push({ repository: repo, tag, digest: got.digest, annotations: a });
       }
     }

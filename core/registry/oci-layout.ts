@@ -374,3 +374,35 @@ export function referrersTag(digest: string): string {
 export function isReferrersTag(tag: string): boolean {
   return /^sha256-[a-f0-9]{64}$/.test(tag);
 }
+
+/**
+ * Does `query.text` (case-insensitive) occur in one of `names` (repository, tag) or in the version's
+ * description, base model or task annotation? True when there is no text.
+ */
+export function searchTextMatches(
+  text: string | undefined,
+  names: readonly string[],
+  annotations: Readonly<Record<string, string>>,
+): boolean {
+  if (text === undefined) return true;
+  const hay = [
+    ...names,
+    annotations[ANNOTATION.description] ?? '',
+    annotations[ANNOTATION.baseModel] ?? '',
+    annotations[ANNOTATION.task] ?? '',
+  ]
+    .join('\n')
+    .toLowerCase();
+  return hay.includes(text.toLowerCase());
+}
+
+/** A version's annotations against a SearchQuery: exact base model, exact task, text (searchTextMatches). */
+export function matchesSearch(
+  query: { readonly baseModel?: string; readonly task?: string; readonly text?: string },
+  names: readonly string[],
+  annotations: Readonly<Record<string, string>>,
+): boolean {
+  if (query.baseModel !== undefined && annotations[ANNOTATION.baseModel] !== query.baseModel) return false;
+  if (query.task !== undefined && annotations[ANNOTATION.task] !== query.task) return false;
+  return searchTextMatches(query.text, names, annotations);
+}

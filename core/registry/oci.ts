@@ -35,6 +35,7 @@ import {
   referrersTag,
   validateAnnotations,
   validateArtifactFiles,
+  matchesSearch,
 } from './oci-layout.js';
 import type { Descriptor, OciIndex, OciManifest } from './oci-layout.js';
 import { isDigest, isValidRepository, isValidTag, parseOciRegistry } from './ref.js';
@@ -869,7 +870,6 @@ export class OciRegistry implements AdapterRegistry {
    */
   async search(query: SearchQuery, options?: OperationOptions): Promise<SearchResult[]> {
     const repos = query.repositories ?? (await this.listRepositories(options));
-    const text = query.text?.toLowerCase();
     const limit = query.limit ?? Number.POSITIVE_INFINITY;
     const out: SearchResult[] = [];
     for (const repo of repos) {
@@ -901,20 +901,7 @@ export class OciRegistry implements AdapterRegistry {
         }
         if (artifactTypeOf(manifest) !== MEDIA_TYPE.adapter) continue;
         const a = manifest.annotations ?? {};
-        if (query.baseModel !== undefined && a[ANNOTATION.baseModel] !== query.baseModel) continue;
-        if (query.task !== undefined && a[ANNOTATION.task] !== query.task) continue;
-        if (text !== undefined) {
-          const hay = [
-            repo,
-            tag,
-            a[ANNOTATION.description] ?? '',
-            a[ANNOTATION.baseModel] ?? '',
-            a[ANNOTATION.task] ?? '',
-          ]
-            .join('\n')
-            .toLowerCase();
-          if (!hay.includes(text)) continue;
-        }
+        if (!matchesSearch(query, [repo, tag], a)) continue;
         out.push({
           repository: repo,
           tag,
